@@ -1,0 +1,31 @@
+export { SweepSpecError } from './sweep-spec-error.js';
+export {
+  DISTRIBUTIONS,
+  SEARCH_METHODS,
+  type AshaSpec,
+  type CategoricalParameter,
+  type ConstantParameter,
+  type Distribution,
+  type ParamValue,
+  type ParameterSpec,
+  type RangeParameter,
+  type ReplicaRange,
+  type SearchMethod,
+  type SweepMetric,
+  type SweepSpec,
+} from './spec.js';
+export { METRIC_GOALS, METRIC_NAMES, compareMetric, isMetricName, type MetricGoal, type MetricName } from './metrics.js';
+export { parseSweepSpec, MAX_SPEC_BYTES } from './parse-spec.js';
+export { validateSweepSpec } from './validate-spec.js';
+export { UNSWEEPABLE_FIELDS } from './train-config.js';
+export { expandTrials, trialCount, MAX_TRIALS, type TrialPlan } from './expand-trials.js';
+export { ashaDecision, ashaRungs, type AshaDecision, type AshaDecisionInput } from './asha.js';
+export { bestTrial, rankTrials, type RankableTrial } from './rank.js';
+export {
+  SWEEP_STATES,
+  TRIAL_STATES,
+  isTerminalTrialState,
+  sweepState,
+  type SweepState,
+  type TrialState,
+} from './states.js';
