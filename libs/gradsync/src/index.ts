@@ -1,0 +1,7 @@
+export { chunkBounds, combineInto, ringSchedule } from './ring-schedule.js';
+export type { ChunkBounds, RingPhase, RingRound, RingSchedule } from './ring-schedule.js';
+export { RingMember } from './ring-member.js';
+export type { RingMemberOptions } from './ring-member.js';
+export { RingError } from './ring-error.js';
+export type { RingErrorReason } from './ring-error.js';
+export type { ReducibleArray } from './payload.js';

@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig, parseHostPort } from './config.js';
+
+test('defaults when nothing is set', () => {
+  assert.deepEqual(loadConfig({}), {
+    redisUrl: 'redis://127.0.0.1:6379',
+    coordinator: '127.0.0.1:50051',
+    http: '127.0.0.1:8080',
+    token: undefined,
+    artifacts: resolve('.jvae/artifacts'),
+    backend: 'auto',
+    prefix: 'jvae',
+    tls: undefined,
+  });
+});
+
+test('reads every variable', () => {
+  const config = loadConfig({
+    REDIS_URL: 'rediss://:secret@redis.example:6380/2',
+    JVAE_COORDINATOR: '[::1]:7000',
+    JVAE_HTTP: 'localhost:9000',
+    JVAE_TOKEN: 'tok',
+    JVAE_ARTIFACTS: '/data/artifacts',
+    JVAE_BACKEND: 'wasm',
+    JVAE_PREFIX: 'test-1',
+    JVAE_TLS_CERT: '/c.pem',
+    JVAE_TLS_KEY: '/k.pem',
+    JVAE_TLS_CA: '/ca.pem',
+  });
+  assert.equal(config.redisUrl, 'rediss://:secret@redis.example:6380/2');
+  assert.equal(config.coordinator, '[::1]:7000');
+  assert.equal(config.http, 'localhost:9000');
+  assert.equal(config.token, 'tok');
+  assert.equal(config.artifacts, '/data/artifacts');
+  assert.equal(config.backend, 'wasm');
+  assert.equal(config.prefix, 'test-1');
+  assert.deepEqual(config.tls, { cert: '/c.pem', key: '/k.pem', ca: '/ca.pem' });
+});
+
+test('an empty variable means unset', () => {
+  assert.equal(loadConfig({ JVAE_TOKEN: '', JVAE_BACKEND: ' ' }).token, undefined);
+  assert.equal(loadConfig({ JVAE_BACKEND: '' }).backend, 'auto');
+});
+
+test('bad values name the variable', () => {
+  const cases: Array<[Record<string, string>, string]> = [
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
+    [{ JVAE_COORDINATOR: 'localhost' }, 'JVAE_COORDINATOR'],
+    [{ JVAE_HTTP: 'host:99999' }, 'JVAE_HTTP'],
+    [{ JVAE_BACKEND: 'cuda' }, 'JVAE_BACKEND'],
+    [{ JVAE_PREFIX: 'a b' }, 'JVAE_PREFIX'],
+    [{ JVAE_TLS_CERT: '/c.pem' }, 'JVAE_TLS_KEY'],
+    [{ JVAE_TLS_KEY: '/k.pem' }, 'JVAE_TLS_CERT'],
+  ];
+  for (const [env, variable] of cases) {
+    assert.throws(
+      () => loadConfig(env),
+      (error: unknown) => error instanceof ConfigError && error.variable === variable && error.message.startsWith(variable),
+      JSON.stringify(env),
+    );
+  }
+});
+
+test('parseHostPort splits host and port', () => {
+  assert.deepEqual(parseHostPort('127.0.0.1:0', 'listen'), { host: '127.0.0.1', port: 0 });
+  assert.deepEqual(parseHostPort('[::1]:5', 'listen'), { host: '[::1]', port: 5 });
+  assert.throws(() => parseHostPort('127.0.0.1', 'listen'), /listen: expected host:port/);
+});

@@ -1,0 +1,13 @@
+export * from './generated/index.js';
+export * from './messages.js';
+export { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_ROOT, loadProtos } from './protos.js';
+export type { JvaeGrpcObject, LoadedProtos } from './protos.js';
+export { BACKENDS, ConfigError, loadConfig, parseHostPort } from './config.js';
+export type { BackendName, JvaeConfig, TlsFiles } from './config.js';
+export { InvalidIdError, PREFIX_PATTERN, QUEUES, bullPrefix, checkId, keys } from './keys.js';
+export type { QueueName, RedisKeys } from './keys.js';
+export { AUTH_METADATA_KEY, checkToken, parseBearer, tokensEqual, withToken } from './auth.js';
+export { clientCredentials, serverCredentials } from './tls.js';
+export { HEALTH_SERVICE, serveHealthAndReflection } from './health.js';
+export { CoordinatorConnection, coordinatorClient } from './coordinator-connection.js';
+export type { CoordinatorClientOptions } from './coordinator-connection.js';
