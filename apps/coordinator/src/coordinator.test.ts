@@ -1,0 +1,326 @@
+// The coordinator end to end over real gRPC and HTTP on loopback, with real Redis and BullMQ.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { QUEUES, bullPrefix, coordinatorClient, type CheckpointChunk__Output, type SweepEvent__Output } from '@jvae/protocol';
+import { SweepStore } from '@jvae/store';
+import {
+  REDIS_URL,
+  TOKEN,
+  checkpointFiles,
+  cleanUp,
+  eventually,
+  healthCheck,
+  specText,
+  startTestCoordinator,
+  testSettings,
+  uploadChunks,
+  type TestCoordinator,
+} from './testing.js';
+
+const settings = testSettings();
+let coordinator: TestCoordinator;
+let redis: Redis;
+let store: SweepStore;
+let queue: Queue;
+
+before(async () => {
+  coordinator = await startTestCoordinator(settings);
+  redis = new Redis(REDIS_URL);
+  store = new SweepStore(redis, settings.prefix);
+  queue = new Queue(QUEUES.trials, { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix: bullPrefix(settings.prefix) });
+});
+
+after(async () => {
+  await coordinator.close();
+  await queue.close();
+  await queue.disconnect();
+  await cleanUp(settings);
+  redis.disconnect();
+});
+
+async function prefixKeys(): Promise<string[]> {
+  return (await redis.keys(`${settings.prefix}:*`)).sort();
+}
+
+async function submit(count: number): Promise<string[]> {
+  const { id } = await coordinator.client.submitSweep({ spec: specText(count) });
+  return store.trialIds(id);
+}
+
+describe('coordinator gRPC', () => {
+  it('reports SERVING to health checks without a token', async () => {
+    assert.equal((await healthCheck(coordinator.grpcAddress)).status, 'SERVING');
+    assert.equal((await healthCheck(coordinator.grpcAddress, 'jvae.v1.Coordinator')).status, 'SERVING');
+  });
+
+  it('refuses calls without the right token', async () => {
+    const anonymous = coordinatorClient(coordinator.grpcAddress);
+    const wrong = coordinatorClient(coordinator.grpcAddress, { token: 'not-it' });
+    try {
+      await assert.rejects(anonymous.listSweeps(), { code: grpc.status.UNAUTHENTICATED, details: /missing bearer token/ });
+      await assert.rejects(wrong.submitSweep({ spec: specText(1) }), { code: grpc.status.UNAUTHENTICATED, details: /wrong token/ });
+      await assert.rejects(wrong.uploadCheckpoint(uploadChunks('t', 1, checkpointFiles('x'))), { code: grpc.status.UNAUTHENTICATED });
+      const watch = wrong.watchSweep({ id: 'x' });
+      await assert.rejects(
+        (async () => {
+          for await (const _ of watch) void _;
+        })(),
+        { code: grpc.status.UNAUTHENTICATED },
+      );
+    } finally {
+      anonymous.close();
+      wrong.close();
+    }
+  });
+
+  it('rejects a bad spec with INVALID_ARGUMENT naming the key, writing nothing', async () => {
+    const before = await prefixKeys();
+    await assert.rejects(coordinator.client.submitSweep({ spec: specText(2).replace('method: grid', 'method: grdi') }), {
+      code: grpc.status.INVALID_ARGUMENT,
+      details: /^method: /,
+    });
+    await assert.rejects(coordinator.client.submitSweep({ spec: specText(2).replace('steps: 90', 'steps: -5') }), {
+      code: grpc.status.INVALID_ARGUMENT,
+      details: /train\.steps/,
+    });
+    await assert.rejects(coordinator.client.submitSweep({ spec: '  ' }), { code: grpc.status.INVALID_ARGUMENT, details: /spec: empty/ });
+    assert.deepEqual(await prefixKeys(), before);
+  });
+
+  it('stores a sweep and queues one job per trial, in index order, with job id = trial id', async () => {
+    const { id, trialCount } = await coordinator.client.submitSweep({ spec: specText(3) });
+    assert.equal(trialCount, 3);
+    const sweep = await coordinator.client.getSweep({ id });
+    assert.equal(sweep.state, 'RUNNING');
+    assert.equal(sweep.goal, 'MINIMIZE');
+    assert.deepEqual(sweep.trials.map((t) => [t.index, t.state, t.totalSteps]), [
+      [0, 'QUEUED', 90],
+      [1, 'QUEUED', 90],
+      [2, 'QUEUED', 90],
+    ]);
+    assert.deepEqual(JSON.parse(sweep.trials[1]!.paramsJson), { lr: 0.002 });
+    const waiting = await queue.getJobs(['waiting'], 0, -1, true);
+    const ours = waiting.filter((job) => job.id!.startsWith(id));
+    assert.deepEqual(ours.map((job) => job.id), sweep.trials.map((t) => t.id));
+    assert.deepEqual(ours[0]!.data, { trialId: sweep.trials[0]!.id });
+    const { sweeps } = await coordinator.client.listSweeps({ limit: 1 });
+    assert.equal(sweeps[0]!.id, id);
+    assert.equal(sweeps[0]!.trials.length, 0);
+    assert.equal(sweeps[0]!.counts!.queued, 3);
+    await assert.rejects(coordinator.client.getSweep({ id: 'sw-missing' }), { code: grpc.status.NOT_FOUND });
+    await assert.rejects(coordinator.client.getSweep({ id: '../x' }), { code: grpc.status.INVALID_ARGUMENT });
+  });
+
+  it('applies ASHA to eval events: the loser at a rung is asked to stop', async () => {
+    const [a, b, c] = await submit(3);
+    for (const id of [a, b, c]) await store.transitionTrial(id!, ['queued'], 'running');
+    await store.recordEval(a!, 10, { loss: 1 });
+    await store.recordEval(b!, 10, { loss: 2 });
+    await store.recordEval(c!, 12, { loss: 3 });
+    assert.equal(await eventually(async () => (await store.stopRequest(c!)) ?? undefined, 'the stop request'), 'asha');
+    assert.equal(await store.stopRequest(a!), null);
+    assert.equal(await store.stopRequest(b!), null);
+  });
+
+  it('watches a sweep from a snapshot to its final snapshot, and ranks its trials', async () => {
+    const { id } = await coordinator.client.submitSweep({ spec: specText(2) });
+    const [a, b] = await store.trialIds(id);
+    await assert.rejects(coordinator.client.bestTrial({ sweepId: id }), { code: grpc.status.NOT_FOUND, details: /loss/ });
+    const events: SweepEvent__Output[] = [];
+    const watch = coordinator.client.watchSweep({ id, metrics: true });
+    const done = (async () => {
+      for await (const event of watch) events.push(event as SweepEvent__Output);
+    })();
+    await eventually(async () => (events.length > 0 ? true : undefined), 'the first snapshot');
+    for (const [trial, loss] of [
+      [a!, 2],
+      [b!, 1],
+    ] as const) {
+      await store.transitionTrial(trial, ['queued'], 'running');
+      await store.recordEval(trial, 90, { loss });
+      await store.transitionTrial(trial, ['running'], 'completed');
+    }
+    await done;
+    assert.equal(events[0]!.event, 'snapshot');
+    assert.equal(events[0]!.snapshot!.trials.length, 2);
+    const last = events.at(-1)!;
+    assert.equal(last.event, 'snapshot');
+    assert.equal(last.snapshot!.state, 'COMPLETED');
+    assert.equal(last.snapshot!.bestTrialId, b);
+    assert.ok(events.some((e) => e.event === 'metric' && e.metric!.trialId === a && e.metric!.values.loss === 2));
+    assert.ok(events.some((e) => e.event === 'trial' && e.trial!.id === a && e.trial!.state === 'COMPLETED'));
+    assert.deepEqual(last.snapshot!.trials.map((t) => t.state), ['COMPLETED', 'COMPLETED']);
+    const best = await coordinator.client.bestTrial({ sweepId: id });
+    assert.equal(best.trial!.id, b);
+    assert.equal(best.trial!.metric, 1);
+    assert.equal(best.metric, 'loss');
+    assert.equal(best.checkpoint, null);
+    // Completion is also recorded by the event consumer, once.
+    await eventually(async () => ((await store.requireSweep(id)).finishedAt > 0 ? true : undefined), 'finishedAt');
+  });
+
+  it('cancels: queued trials cancelled and their jobs removed, running ones asked to stop', async () => {
+    const { id } = await coordinator.client.submitSweep({ spec: specText(3) });
+    const [a, b, c] = await store.trialIds(id);
+    await store.transitionTrial(a!, ['queued'], 'running');
+    const response = await coordinator.client.cancelSweep({ id });
+    assert.deepEqual(response, { state: 'CANCELLED', cancelledTrials: 3 });
+    assert.equal(await store.stopRequest(a!), 'cancel');
+    assert.equal((await store.requireTrial(b!)).state, 'cancelled');
+    assert.equal(await queue.getJob(b!), undefined);
+    assert.equal(await queue.getJob(c!), undefined);
+    assert.deepEqual(await coordinator.client.cancelSweep({ id }), { state: 'CANCELLED', cancelledTrials: 0 });
+    await assert.rejects(coordinator.client.cancelSweep({ id: 'sw-none' }), { code: grpc.status.NOT_FOUND });
+  });
+
+  it('ListWorkers lists the registry; ScaleWorkers needs a local pool', async () => {
+    const { workers } = await coordinator.client.listWorkers();
+    assert.deepEqual(workers, []);
+    await assert.rejects(coordinator.client.scaleWorkers({ count: 2 }), {
+      code: grpc.status.FAILED_PRECONDITION,
+      details: /KEDA/,
+    });
+  });
+});
+
+describe('artifact store', () => {
+  async function download(request: { trialId?: string; checkpointId?: string }) {
+    const chunks: CheckpointChunk__Output[] = [];
+    for await (const chunk of coordinator.client.downloadCheckpoint(request)) chunks.push(chunk as CheckpointChunk__Output);
+    const [first, ...rest] = chunks;
+    const files = new Map<string, Buffer>();
+    for (const chunk of rest) {
+      const { path, offset, data } = chunk.file!;
+      const sofar = files.get(path) ?? Buffer.alloc(0);
+      assert.equal(offset, sofar.length);
+      files.set(path, Buffer.concat([sofar, data]));
+    }
+    return { manifest: first!.manifest!, files };
+  }
+
+  function stored(): string[] {
+    return existsSync(settings.artifacts) ? readdirSync(settings.artifacts, { recursive: true }).map(String) : [];
+  }
+
+  it('rejects a corrupt upload naming the file, keeping nothing', async () => {
+    const [trial] = await submit(1);
+    const files = checkpointFiles('bad');
+    await assert.rejects(coordinator.client.uploadCheckpoint(uploadChunks(trial!, 10, files, { sha: { 'encoder/weights.bin': 'ab'.repeat(32) } })), {
+      code: grpc.status.INVALID_ARGUMENT,
+      details: /encoder\/weights\.bin.*SHA-256/,
+    });
+    await assert.rejects(coordinator.client.uploadCheckpoint(uploadChunks(trial!, 10, files, { extraPath: 'notes.txt' })), {
+      code: grpc.status.INVALID_ARGUMENT,
+      details: /notes\.txt.*not listed/,
+    });
+    const traversal = new Map([['../escape.bin', Buffer.from('x')]]);
+    await assert.rejects(coordinator.client.uploadCheckpoint(uploadChunks(trial!, 10, traversal)), {
+      code: grpc.status.INVALID_ARGUMENT,
+      details: /\.\.\/escape\.bin/,
+    });
+    const truncated = [...uploadChunks(trial!, 10, files)].slice(0, -2);
+    await assert.rejects(coordinator.client.uploadCheckpoint(truncated), {
+      code: grpc.status.INVALID_ARGUMENT,
+      details: /encoder\/weights\.bin.*received/,
+    });
+    await assert.rejects(coordinator.client.uploadCheckpoint(uploadChunks('no-such-trial', 10, files)), { code: grpc.status.NOT_FOUND });
+    assert.equal((await store.requireTrial(trial!)).checkpointId, undefined);
+    assert.deepEqual(stored().filter((p) => !p.startsWith('.uploads')), []);
+    assert.deepEqual(readdirSync(join(settings.artifacts, '.uploads')), []);
+  });
+
+  it('discards an upload the client abandons midway', async () => {
+    const [trial] = await submit(1);
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${TOKEN}`);
+    const failed = new Promise((resolve) => {
+      const call = coordinator.client.client.uploadCheckpoint(metadata, (error) => resolve(error));
+      const [manifest, first] = uploadChunks(trial!, 10, checkpointFiles('abandoned'));
+      call.write(manifest!);
+      call.write(first!, () => setTimeout(() => call.cancel(), 200));
+    });
+    assert.equal(((await failed) as grpc.ServiceError).code, grpc.status.CANCELLED);
+    await eventually(async () => (readdirSync(join(settings.artifacts, '.uploads')).length === 0 ? true : undefined), 'the temp dir to go');
+    assert.equal((await store.requireTrial(trial!)).checkpointId, undefined);
+  });
+
+  it('round-trips an upload byte for byte and keeps the two newest checkpoints', async () => {
+    const [trial] = await submit(1);
+    const ids: string[] = [];
+    const versions = [10, 20, 30].map((step) => ({ step, files: checkpointFiles(`v${step}`) }));
+    for (const { step, files } of versions) {
+      const response = await coordinator.client.uploadCheckpoint(uploadChunks(trial!, step, files));
+      assert.equal(response.ok, true);
+      ids.push(response.checkpointId);
+    }
+    const latest = await download({ trialId: trial! });
+    assert.equal(latest.manifest.id, ids[2]);
+    assert.equal(latest.manifest.step, 30);
+    assert.deepEqual(latest.files, versions[2]!.files);
+    const second = await download({ checkpointId: ids[1]! });
+    assert.deepEqual(second.files, versions[1]!.files);
+    await assert.rejects(download({ checkpointId: ids[0]! }), { code: grpc.status.NOT_FOUND });
+    assert.deepEqual(readdirSync(join(settings.artifacts, trial!)).sort(), [ids[1], ids[2]].sort());
+    const sweep = await coordinator.client.getSweep({ id: (await store.requireTrial(trial!)).sweepId });
+    assert.equal(sweep.trials[0]!.checkpoint!.id, ids[2]);
+    assert.equal(sweep.trials[0]!.checkpoint!.files.length, 3);
+  });
+});
+
+describe('coordinator HTTP', () => {
+  const url = (path: string) => `http://${coordinator.httpAddress}${path}`;
+  const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
+
+  it('serves sweeps with trials and series under the token; metrics, health and the dashboard', async () => {
+    const [trial] = await submit(1);
+    await store.transitionTrial(trial!, ['queued'], 'running');
+    await store.recordEval(trial!, 10, { loss: 4, klCont: 1, capacityCont: 0.5 });
+    const sweepId = (await store.requireTrial(trial!)).sweepId;
+
+    assert.equal((await fetch(url('/api/sweeps'))).status, 401);
+    assert.equal((await fetch(url('/api/sweeps'), { headers: { authorization: 'Bearer nope' } })).status, 401);
+    const list = (await (await fetch(url(`/api/sweeps?token=${TOKEN}`))).json()) as { sweeps: { id: string }[] };
+    assert.ok(list.sweeps.some((s) => s.id === sweepId));
+    const detail = (await (await fetch(url(`/api/sweeps/${sweepId}`), auth)).json()) as {
+      state: string;
+      trials: { id: string; state: string; series: { step: number; values: Record<string, number> }[] }[];
+    };
+    assert.equal(detail.state, 'running');
+    assert.equal(detail.trials[0]!.series[0]!.values.capacityCont, 0.5);
+    assert.equal((await fetch(url('/api/sweeps/sw-missing'), auth)).status, 404);
+    assert.equal((await fetch(url('/api/workers'), auth)).status, 200);
+
+    const metrics = await (await fetch(url('/metrics'))).text();
+    assert.match(metrics, /jvae_trials\{state="running"\} [1-9]/);
+    assert.match(metrics, new RegExp(`jvae_trial_step\\{sweep="${sweepId}",trial="${trial}"\\} 10`));
+    assert.match(metrics, /jvae_queue_jobs\{state="waiting"\} \d+/);
+    assert.deepEqual(await (await fetch(url('/healthz'))).json(), { ok: true });
+    assert.match(await (await fetch(url('/'))).text(), /<canvas id="loss">/);
+
+    assert.equal((await fetch(url('/queues'))).status, 401);
+    const board = await fetch(url(`/queues?token=${TOKEN}`));
+    assert.equal(board.status, 200);
+    const cookie = board.headers.get('set-cookie')!.split(';')[0]!;
+    const api = await fetch(url('/queues/api/queues'), { headers: { cookie } });
+    assert.equal(api.status, 200);
+  });
+});
+
+describe('restart', () => {
+  it('re-enqueues trials whose jobs went missing, so a restarted coordinator loses nothing', async () => {
+    const [a, b] = await submit(2);
+    await store.transitionTrial(a!, ['queued'], 'running');
+    await coordinator.close();
+    await (await queue.getJob(a!))!.remove();
+    await (await queue.getJob(b!))!.remove();
+    coordinator = await startTestCoordinator(settings);
+    assert.ok(await queue.getJob(a!), 'the running trial is queued again');
+    assert.ok(await queue.getJob(b!), 'the queued trial is queued again');
+    assert.equal((await healthCheck(coordinator.grpcAddress)).status, 'SERVING');
+  });
+});

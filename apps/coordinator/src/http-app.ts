@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Redis } from 'ioredis';
+import { InvalidIdError } from '@jvae/protocol';
+import { NotFoundError, type SweepStore, type WorkerRegistry } from '@jvae/store';
+import { bestTrial } from '@jvae/sweep';
+import type { CoordinatorMetrics } from './coordinator-metrics.js';
+import { requireToken } from './http-auth.js';
+import type { TrialQueue } from './trial-queue.js';
+
+/** Points of each trial's series sent to the dashboard (the most recent ones). */
+const SERIES_POINTS = 2000;
+
+const DASHBOARD = readFileSync(new URL('./dashboard.html', import.meta.url), 'utf8');
+
+export interface HttpAppDeps {
+  store: SweepStore;
+  registry: WorkerRegistry;
+  queue: TrialQueue;
+  metrics: CoordinatorMetrics;
+  redis: Redis;
+  token?: string;
+  log: (line: string) => void;
+}
+
+/**
+ * The coordinator's HTTP side: `/` dashboard (one static page), `/api/*` JSON, `/queues`
+ * bull-board, `/metrics` Prometheus, `/healthz`. `/api` and `/queues` need the token when one
+ * is set; the dashboard page passes its `?token=` on to the API.
+ */
+export function createHttpApp(deps: HttpAppDeps): express.Express {
+  const { store, registry } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  const auth = requireToken(deps.token);
+
+  app.get('/', (_req, res) => {
+    res.type('html').send(DASHBOARD);
+  });
+
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await deps.redis.ping();
+      res.json({ ok: true });
+    } catch (error) {
+      res.status(503).json({ ok: false, error: `redis: ${(error as Error).message}` });
+    }
+  });
+
+  app.get('/metrics', async (_req, res, next) => {
+    try {
+      res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.use('/api', auth);
+  app.get('/api/sweeps', async (_req, res, next) => {
+    try {
+      res.json({ sweeps: (await store.listSweeps()).map(({ spec: _spec, ...sweep }) => sweep) });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.get('/api/sweeps/:id', async (req, res, next) => {
+    try {
+      const sweep = await store.requireSweep(req.params.id!);
+      const trials = await store.getTrials(sweep.id);
+      const withSeries = await Promise.all(
+        trials.map(async ({ config: _config, ...trial }) => ({
+          ...trial,
+          series: await store.getMetrics(trial.id, -SERIES_POINTS),
+        })),
+      );
+      res.json({ ...sweep, bestTrialId: bestTrial(trials, sweep.metric.goal)?.id ?? null, trials: withSeries });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.get('/api/workers', async (_req, res, next) => {
+    try {
+      res.json({ workers: await registry.list() });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  const board = new ExpressAdapter();
+  board.setBasePath('/queues');
+  // @bull-board/express ships its own copy of @bull-board/api, whose types differ only nominally.
+  const serverAdapter = board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'];
+  createBullBoard({ queues: [new BullMQAdapter(deps.queue.queue)], serverAdapter });
+  app.use('/queues', auth, board.getRouter());
+
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof NotFoundError) return void res.status(404).json({ error: error.message });
+    if (error instanceof InvalidIdError) return void res.status(400).json({ error: error.message });
+    deps.log(`http: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    res.status(500).json({ error: 'internal error' });
+  });
+  return app;
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// The coordinator process: `node --import tsx apps/coordinator/src/main.ts [--workers N]`.
+// Prints `coordinator listening grpc=HOST:PORT http=HOST:PORT` on stdout once serving.
+import { parseArgs } from 'node:util';
+import { ConfigError } from '@jvae/protocol';
+import { startCoordinator } from './coordinator.js';
+
+const USAGE = `usage: coordinator [--workers N]
+
+  --workers N   run N local worker processes (and allow ScaleWorkers); without it,
+                workers are started elsewhere (e.g. scaled by KEDA)
+
+Environment: REDIS_URL, JVAE_PREFIX, JVAE_COORDINATOR (gRPC host:port, default 127.0.0.1:50051),
+JVAE_HTTP (default 127.0.0.1:8080), JVAE_TOKEN, JVAE_ARTIFACTS (default ./.jvae/artifacts),
+JVAE_BACKEND (for local workers), JVAE_TLS_CERT / JVAE_TLS_KEY / JVAE_TLS_CA.`;
+
+function readWorkers(): number | undefined {
+  const { values } = parseArgs({ options: { workers: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (values.workers === undefined) return undefined;
+  const count = Number(values.workers);
+  if (!/^\d+$/.test(values.workers) || !Number.isSafeInteger(count)) {
+    throw new ConfigError('--workers', `expected a non-negative integer, got '${values.workers}'`);
+  }
+  return count;
+}
+
+async function main(): Promise<void> {
+  const coordinator = await startCoordinator({ workers: readWorkers() });
+  console.log(`coordinator listening grpc=${coordinator.grpcAddress} http=${coordinator.httpAddress}`);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`[coordinator] ${signal} again: exiting now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    process.stderr.write(`[coordinator] ${signal}: stopping workers and servers\n`);
+    coordinator.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`[coordinator] shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  const known = error instanceof ConfigError || error instanceof RangeError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+  process.stderr.write(`coordinator: ${known ? (error as Error).message : String((error as Error).stack ?? error)}\n`);
+  if (known) process.stderr.write(`${USAGE}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,101 @@
+import type { Redis } from 'ioredis';
+import { EventLog, type StoreEvent, type SweepStore } from '@jvae/store';
+import { ashaDecision, isTerminalTrialState } from '@jvae/sweep';
+
+/** One consumer group, one consumer: a restarted coordinator picks up its own unacknowledged events. */
+const GROUP = 'coordinator';
+const CONSUMER = 'coordinator';
+
+export interface SweepSchedulerOptions {
+  /** How long one read waits for events (bounds how long `stop` takes). */
+  blockMs?: number;
+  log: (line: string) => void;
+}
+
+/**
+ * Applies what follows from trial events, reading the global event stream through a consumer
+ * group and acknowledging each event once applied (so nothing is lost across restarts):
+ * - an evaluation at or past an ASHA rung records the trial's value there and, if the trial
+ *   is not in the top 1/eta of those recorded before it, asks it to stop;
+ * - a trial reaching a final state may finish its sweep, which logs the sweep's final state.
+ * Both are idempotent, so an event applied twice (a crash before its ack) changes nothing.
+ */
+export class SweepScheduler {
+  private readonly events: EventLog;
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: SweepStore,
+    /** A connection of its own: reads block on it. */
+    connection: Redis,
+    private readonly options: SweepSchedulerOptions,
+  ) {
+    this.events = new EventLog(connection, store.prefix);
+  }
+
+  async start(): Promise<void> {
+    await this.events.ensureGroup(GROUP);
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  /** Applies one event; exposed so that its effect can be tested without the stream. */
+  async apply(event: StoreEvent): Promise<void> {
+    if (event.type === 'eval') await this.applyAsha(event.trialId, event.step, event.values);
+    else if (event.type === 'trial' && isTerminalTrialState(event.state)) await this.store.markSweepFinished(event.sweepId);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        const batch = await this.events.consume(GROUP, CONSUMER, { blockMs: this.options.blockMs ?? 1000, count: 100 });
+        for (const { id, event } of batch) {
+          // A failing event is reported and acknowledged: retrying a bad event would block all others.
+          await this.apply(event).catch((error: unknown) =>
+            this.options.log(`event ${id} (${event.type} of ${event.sweepId}) not applied: ${String(error)}`),
+          );
+          await this.events.ack(GROUP, [id]);
+        }
+      } catch (error) {
+        if (!this.running) break;
+        this.options.log(`event stream: ${String(error)}; retrying`);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+
+  /**
+   * Evaluations rarely land exactly on a rung: the first one at or past a rung stands for the
+   * trial's value there. Rungs already recorded return their first record, so the decision at
+   * each rung is made once and replays identically.
+   */
+  private async applyAsha(trialId: string, step: number, values: Record<string, number>): Promise<void> {
+    const trial = await this.store.getTrial(trialId);
+    if (!trial || trial.rungs.length === 0) return;
+    const value = values[trial.metricName];
+    if (value === undefined) return;
+    const sweep = await this.store.getSweep(trial.sweepId);
+    const asha = sweep?.spec.early_terminate;
+    if (!sweep || !asha) return;
+    for (const rung of trial.rungs.filter((r) => r <= step)) {
+      const record = await this.store.recordRung(sweep.id, rung, trialId, value);
+      const decision = ashaDecision({
+        rung,
+        value: record.value,
+        goal: sweep.metric.goal,
+        recorded: record.before,
+        eta: asha.eta,
+      });
+      if (decision === 'stop') {
+        if (await this.store.requestStop(trialId, 'asha')) this.options.log(`ASHA stops ${trialId} at rung ${rung}`);
+        return;
+      }
+    }
+  }
+}

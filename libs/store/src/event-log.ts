@@ -1,0 +1,137 @@
+import type { Redis } from 'ioredis';
+import { keys, type RedisKeys } from '@jvae/protocol';
+import type { LoggedEvent, StoreEvent } from './records.js';
+
+export interface EventLogOptions {
+  /** Entries kept (approximately) in each sweep's stream; watchers only need the recent ones. */
+  sweepMaxLen?: number;
+  /** Entries kept (approximately) in the global stream; generous so a stopped coordinator misses nothing. */
+  globalMaxLen?: number;
+}
+
+export interface ReadOptions {
+  /** Wait up to this long for an entry (0 = return at once). Blocks the connection: give blocking readers their own. */
+  blockMs?: number;
+  count?: number;
+}
+
+type StreamReply = [key: string, entries: [id: string, fields: string[]][]][] | null;
+
+/**
+ * Change events in two Redis streams: one per sweep (P:sweep:{id}:events), read by watchers
+ * with XREAD, and one for all sweeps (P:events), consumed by the coordinator through a
+ * consumer group so that an event is acknowledged only once applied, and re-read after a crash.
+ */
+export class EventLog {
+  readonly sweepMaxLen: number;
+  readonly globalMaxLen: number;
+  private readonly keys: RedisKeys;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    options: EventLogOptions = {},
+  ) {
+    this.keys = keys(prefix);
+    this.sweepMaxLen = options.sweepMaxLen ?? 1000;
+    this.globalMaxLen = options.globalMaxLen ?? 100_000;
+  }
+
+  /** The two streams an event of `sweepId` goes to: the sweep's, then the global one. */
+  streams(sweepId: string): [string, string] {
+    return [this.keys.sweepEvents(sweepId), this.keys.events()];
+  }
+
+  static encode(event: StoreEvent): string {
+    return JSON.stringify(event);
+  }
+
+  async append(event: StoreEvent): Promise<void> {
+    const [sweepStream, globalStream] = this.streams(event.sweepId);
+    const data = EventLog.encode(event);
+    await this.redis
+      .multi()
+      .xadd(sweepStream, 'MAXLEN', '~', this.sweepMaxLen, '*', 'e', data)
+      .xadd(globalStream, 'MAXLEN', '~', this.globalMaxLen, '*', 'e', data)
+      .exec();
+  }
+
+  /** Id of the sweep stream's newest entry ('0-0' when empty): read after it to get only what follows. */
+  async latestId(sweepId: string): Promise<string> {
+    const last = (await this.redis.xrevrange(this.keys.sweepEvents(sweepId), '+', '-', 'COUNT', 1)) as [string, string[]][];
+    return last[0]?.[0] ?? '0-0';
+  }
+
+  /** The sweep's events after `afterId`, oldest first. */
+  async readSweep(sweepId: string, afterId: string, options: ReadOptions = {}): Promise<LoggedEvent[]> {
+    const args: (string | number)[] = ['COUNT', options.count ?? 100];
+    if (options.blockMs) args.push('BLOCK', options.blockMs);
+    const reply = await this.command('xread')(...args, 'STREAMS', this.keys.sweepEvents(sweepId), afterId);
+    return decodeEntries(reply).events;
+  }
+
+  /** Creates the consumer group on the global stream (from its start) unless it exists. */
+  async ensureGroup(group: string): Promise<void> {
+    try {
+      await this.redis.xgroup('CREATE', this.keys.events(), group, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('BUSYGROUP')) throw err;
+    }
+  }
+
+  /**
+   * The next global events for `consumer` of `group`: first those it read before but did not
+   * acknowledge (after a crash), then new ones. Acknowledge each with `ack` once applied.
+   */
+  async consume(group: string, consumer: string, options: ReadOptions = {}): Promise<LoggedEvent[]> {
+    const pending = await this.readGroup(group, consumer, '0', { count: options.count });
+    if (pending.length > 0) return pending;
+    return this.readGroup(group, consumer, '>', options);
+  }
+
+  async ack(group: string, ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.redis.xack(this.keys.events(), group, ...ids);
+  }
+
+  /** XREAD and XREADGROUP take their options in many orders that their typings spell out one by one. */
+  private command(name: 'xread' | 'xreadgroup'): (...args: (string | number)[]) => Promise<StreamReply> {
+    const method = this.redis[name] as unknown as (...args: (string | number)[]) => Promise<StreamReply>;
+    return method.bind(this.redis);
+  }
+
+  private async readGroup(group: string, consumer: string, from: string, options: ReadOptions): Promise<LoggedEvent[]> {
+    const args: (string | number)[] = ['GROUP', group, consumer, 'COUNT', options.count ?? 100];
+    if (options.blockMs) args.push('BLOCK', options.blockMs);
+    const reply = await this.command('xreadgroup')(...args, 'STREAMS', this.keys.events(), from);
+    const { events, unreadable } = decodeEntries(reply);
+    // Nothing can apply an unreadable entry (or one trimmed away while pending): acknowledge it
+    // now so that it is not handed out again.
+    await this.ack(group, unreadable);
+    return events;
+  }
+}
+
+/** Entries whose payload is not an event (written by something else) are set apart, never fatal. */
+function decodeEntries(reply: StreamReply): { events: LoggedEvent[]; unreadable: string[] } {
+  const events: LoggedEvent[] = [];
+  const unreadable: string[] = [];
+  for (const [, entries] of reply ?? []) {
+    for (const [id, fields] of entries) {
+      const event = parseEvent(fields);
+      if (event) events.push({ id, event });
+      else unreadable.push(id);
+    }
+  }
+  return { events, unreadable };
+}
+
+function parseEvent(fields: string[] | null): StoreEvent | undefined {
+  const at = fields ? fields.indexOf('e') : -1;
+  if (!fields || at < 0 || at % 2 !== 0) return undefined;
+  try {
+    const event = JSON.parse(fields[at + 1]!) as StoreEvent;
+    return event && typeof event.type === 'string' && typeof event.sweepId === 'string' ? event : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,28 @@
+/** @jvae/store: sweeps, trials, metrics, checkpoints records, workers and events in Redis. */
+export { SweepStore } from './sweep-store.js';
+export type {
+  AddCheckpointResult,
+  CancelResult,
+  NewSweep,
+  RungRecord,
+  TransitionResult,
+  TrialPatch,
+} from './sweep-store.js';
+export { WorkerRegistry } from './worker-registry.js';
+export type { NewWorker, WorkerActivity, WorkerInfo, WorkerRegistryOptions, WorkerStatus, WorkerView } from './worker-registry.js';
+export { EventLog } from './event-log.js';
+export type { EventLogOptions, ReadOptions } from './event-log.js';
+export { NotFoundError } from './not-found-error.js';
+export { deletePrefix } from './delete-prefix.js';
+export { newCheckpointId, newSweepId, trialId } from './ids.js';
+export { STOP_REASONS } from './records.js';
+export type {
+  CheckpointFileRecord,
+  CheckpointRecord,
+  LoggedEvent,
+  MetricPoint,
+  StopReason,
+  StoreEvent,
+  SweepRecord,
+  TrialRecord,
+} from './records.js';

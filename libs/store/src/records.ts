@@ -1,0 +1,104 @@
+// What the store keeps, as read back from Redis.
+import type { TrainConfig } from '@jvae/model/config';
+import type { MetricGoal, MetricName, ParamValue, SweepSpec, SweepState, TrialState } from '@jvae/sweep';
+
+export interface SweepRecord {
+  id: string;
+  name: string;
+  /** The spec text as submitted. */
+  specText: string;
+  /** The validated, normalised spec. */
+  spec: SweepSpec;
+  metric: { name: MetricName; goal: MetricGoal };
+  /** Derived from the trials' states with `sweepState` on every read. */
+  state: SweepState;
+  cancelled: boolean;
+  trialCount: number;
+  /** Trials per state. */
+  counts: Record<TrialState, number>;
+  createdAt: number;
+  updatedAt: number;
+  /** When every trial reached a final state and the final event was sent; 0 before. */
+  finishedAt: number;
+}
+
+export interface TrialRecord {
+  id: string;
+  sweepId: string;
+  /** Position in the sweep's expansion, from 0; trials are queued in this order. */
+  index: number;
+  state: TrialState;
+  /** Optimizer steps done so far (as last reported). */
+  step: number;
+  /** `config.steps`. */
+  totalSteps: number;
+  params: Record<string, ParamValue>;
+  /** The fully resolved train config the worker trains with. */
+  config: TrainConfig;
+  seed: number;
+  /** Data-parallel ranks the trial asks for. */
+  replicas: { min: number; max: number };
+  /** The sweep's ranking metric and the trial's latest value of it; `metric` absent until reported. */
+  metricName: MetricName;
+  metric?: number;
+  /** Latest value of every reported metric. */
+  metrics: Record<string, number>;
+  /** Steps at which ASHA compares this trial (empty without early termination); evaluating there is best. */
+  rungs: number[];
+  /** Reason of a failed trial. */
+  error?: string;
+  /** Workers training it now; empty unless running. */
+  workers: string[];
+  /** How many times a worker started (or resumed) it. */
+  attempts: number;
+  /** The latest stored checkpoint (highest step), if any. */
+  checkpointId?: string;
+  checkpointStep?: number;
+  createdAt: number;
+  updatedAt: number;
+  /** 0 until started / finished. */
+  startedAt: number;
+  finishedAt: number;
+}
+
+/** One metric report of a trial. */
+export interface MetricPoint {
+  step: number;
+  /** Epoch ms. */
+  time: number;
+  values: Record<string, number>;
+}
+
+export interface CheckpointFileRecord {
+  /** Relative path inside the checkpoint directory, forward slashes. */
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+export interface CheckpointRecord {
+  id: string;
+  trialId: string;
+  step: number;
+  files: CheckpointFileRecord[];
+  createdAt: number;
+  /** Where the artifact store keeps it (a directory or URI). */
+  location: string;
+}
+
+/** Why a running trial must stop: early-stopped by ASHA, or its sweep was cancelled. */
+export type StopReason = 'asha' | 'cancel';
+export const STOP_REASONS: readonly StopReason[] = ['asha', 'cancel'];
+
+/** Changes logged to the sweep's stream (watchers) and to the global stream (the coordinator). */
+export type StoreEvent =
+  | { type: 'trial'; sweepId: string; trialId: string; state: TrialState; time: number }
+  | { type: 'eval'; sweepId: string; trialId: string; step: number; values: Record<string, number>; time: number }
+  | { type: 'checkpoint'; sweepId: string; trialId: string; checkpointId: string; step: number; time: number }
+  | { type: 'sweep'; sweepId: string; state: SweepState; time: number };
+
+export interface LoggedEvent {
+  /** The stream entry id; pass it back to read what follows. */
+  id: string;
+  event: StoreEvent;
+}

@@ -1,0 +1,126 @@
+// The store's atomic read-check-write steps. Each appends its event to the sweep's stream and
+// the global stream in the same script, so no change is ever seen without its event.
+import { LuaScript } from './lua-script.js';
+
+const TERMINAL = "{completed=true, stopped=true, failed=true, cancelled=true}";
+
+/**
+ * KEYS: trial hash, sweep stream, global stream, stop key.
+ * ARGV: from states (comma-separated), to state, now, event JSON, sweep maxlen, global maxlen,
+ *       then field/value pairs to set.
+ * Returns {1, previous} when applied, {0, current} when the trial is in another state, {0, ''} when missing.
+ */
+export const TRANSITION_TRIAL = new LuaScript(`
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return {0, ''} end
+local allowed = false
+for s in string.gmatch(ARGV[1], '[^,]+') do
+  if s == state then allowed = true end
+end
+if not allowed then return {0, state} end
+local to, now = ARGV[2], ARGV[3]
+redis.call('HSET', KEYS[1], 'state', to, 'updatedAt', now)
+if #ARGV > 6 then redis.call('HSET', KEYS[1], unpack(ARGV, 7)) end
+local terminal = ${TERMINAL}
+if to == 'running' then
+  redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+  redis.call('HSETNX', KEYS[1], 'startedAt', now)
+elseif terminal[to] then
+  redis.call('HSET', KEYS[1], 'finishedAt', now, 'workers', '[]')
+  redis.call('DEL', KEYS[4])
+else
+  redis.call('HSET', KEYS[1], 'workers', '[]')
+end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'e', ARGV[4])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 'e', ARGV[4])
+return {1, state}
+`);
+
+/**
+ * KEYS: trial hash, metrics list, sweep stream, global stream.
+ * ARGV: step, point JSON, metrics JSON, sweep metric value ('' when not reported), now,
+ *       event JSON, sweep maxlen, global maxlen.
+ * Returns 1, or 0 when the trial is not running (a late report is dropped).
+ */
+export const RECORD_EVAL = new LuaScript(`
+if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('HSET', KEYS[1], 'step', ARGV[1], 'metrics', ARGV[3], 'updatedAt', ARGV[5])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'metric', ARGV[4]) end
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'e', ARGV[6])
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'e', ARGV[6])
+return 1
+`);
+
+/** KEYS: trial hash. ARGV: step, now. Returns 1, or 0 when the trial is not running. */
+export const REPORT_STEP = new LuaScript(`
+if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
+redis.call('HSET', KEYS[1], 'step', ARGV[1], 'updatedAt', ARGV[2])
+return 1
+`);
+
+/**
+ * KEYS: checkpoint hash, trial hash, trial checkpoints zset, sweep stream, global stream.
+ * ARGV: id, trialId, step, files JSON, createdAt, location, keep, event JSON, sweep maxlen, global maxlen.
+ * The trial's latest checkpoint moves only forward in steps (a late upload of an older step
+ * is stored but not made latest). Beyond the `keep` highest steps, older checkpoints are
+ * dropped from the trial's set (never the latest).
+ * Returns {-1} when the trial is missing, else {1 if made latest else 0, evicted ids...}.
+ */
+export const ADD_CHECKPOINT = new LuaScript(`
+if redis.call('EXISTS', KEYS[2]) == 0 then return {-1} end
+local step = tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'trialId', ARGV[2], 'step', ARGV[3], 'files', ARGV[4],
+  'createdAt', ARGV[5], 'location', ARGV[6])
+redis.call('ZADD', KEYS[3], step, ARGV[1])
+local current = tonumber(redis.call('HGET', KEYS[2], 'checkpointStep') or '-1')
+local latest = 0
+if step >= current then
+  redis.call('HSET', KEYS[2], 'checkpoint', ARGV[1], 'checkpointStep', ARGV[3], 'updatedAt', ARGV[5])
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*', 'e', ARGV[8])
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[10], '*', 'e', ARGV[8])
+  latest = 1
+end
+local keepId = redis.call('HGET', KEYS[2], 'checkpoint')
+local result = {latest}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[3], 0, -(tonumber(ARGV[7]) + 1))) do
+  if id ~= keepId then
+    redis.call('ZREM', KEYS[3], id)
+    table.insert(result, id)
+  end
+end
+return result
+`);
+
+/**
+ * KEYS: rung hash. ARGV: trial id, value.
+ * Records the trial's value at the rung with the values recorded before it, once: a second
+ * call returns the first record, so a decision replayed after a crash is the same decision.
+ * Returns "value before1,before2,...".
+ */
+export const RECORD_RUNG = new LuaScript(`
+local existing = redis.call('HGET', KEYS[1], ARGV[1])
+if existing then return existing end
+local before = {}
+for _, record in ipairs(redis.call('HVALS', KEYS[1])) do
+  table.insert(before, string.match(record, '^(%S+)'))
+end
+local record = ARGV[2] .. ' ' .. table.concat(before, ',')
+redis.call('HSET', KEYS[1], ARGV[1], record)
+return record
+`);
+
+/**
+ * KEYS: trial hash, stop key. ARGV: reason, overwrite ('1' or '0').
+ * Only a queued or running trial can be asked to stop. Returns the reason in force, or false.
+ */
+export const REQUEST_STOP = new LuaScript(`
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'queued' and state ~= 'running' then return false end
+if ARGV[2] == '1' then
+  redis.call('SET', KEYS[2], ARGV[1])
+else
+  redis.call('SET', KEYS[2], ARGV[1], 'NX')
+end
+return redis.call('GET', KEYS[2])
+`);
