@@ -1,0 +1,199 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { resolveTrainConfig, type TrainConfig } from '@jvae/model/config';
+import type { SweepStore, TrialRecord } from '@jvae/store';
+import {
+  Trainer,
+  readCheckpoint,
+  type CheckpointEvent,
+  type CheckpointState,
+  type EvalMetrics,
+  type TrainProgress,
+} from '@jvae/train';
+import { CheckpointIntegrityError } from './checkpoint-integrity-error.js';
+import type { CheckpointTransfer } from './checkpoint-transfer.js';
+import type { DatasetCache } from './dataset-cache.js';
+import { evalValues } from './eval-values.js';
+import { TrialInterrupt, type InterruptReason } from './trial-interrupt.js';
+
+export interface TrialAttemptDeps {
+  store: SweepStore;
+  /** This worker's id, as recorded in the trial's `workers` while it runs here. */
+  workerId: string;
+  transfer: CheckpointTransfer;
+  datasets: DatasetCache;
+  /** Parent of the attempt's temporary directory. */
+  workDir: string;
+  /** Compute threads (0 = one per core); the trial config's value when absent. */
+  threads?: number;
+  /** Backend request (auto, tensorflow, wasm, cpu); JVAE_BACKEND or auto when absent. */
+  backend?: string;
+  /** Look for a stop request after every this many steps (default 2). */
+  stopCheckEvery?: number;
+  /**
+   * Write the step to the trial record at most this often (default 1000 ms), after checking
+   * that the trial is still running here; evaluations always write it.
+   */
+  reportEveryMs?: number;
+  log: (message: string) => void;
+}
+
+export interface AttemptResult {
+  step: number;
+  metrics: EvalMetrics;
+}
+
+/**
+ * One worker's run of one trial, already moved to `running`: fetches the trial's latest
+ * checkpoint if it has one and resumes from it, trains, and on the way reports steps and
+ * evaluations to the store (evaluating also at the ASHA rungs), uploads every checkpoint
+ * the trainer writes, and looks for stop requests. Everything it writes locally lives in
+ * a temporary directory that is removed when it ends, however it ends.
+ *
+ * `signal` aborts for a stop request, a lost trial, or the outer signal (shutdown); its
+ * reason is then a TrialInterrupt.
+ */
+export class TrialAttempt {
+  readonly signal: AbortSignal;
+  private readonly interrupt = new AbortController();
+  private trainer: Trainer | undefined;
+  private config: TrainConfig | undefined;
+  private readonly rungs: Set<number>;
+  private lastReport = 0;
+  private currentStep: number;
+
+  constructor(
+    private readonly trial: TrialRecord,
+    outer: AbortSignal,
+    private readonly deps: TrialAttemptDeps,
+  ) {
+    this.signal = AbortSignal.any([outer, this.interrupt.signal]);
+    this.rungs = new Set(trial.rungs);
+    this.currentStep = trial.step;
+  }
+
+  /** Completed steps as last seen (the checkpoint's step before training starts). */
+  get step(): number {
+    return this.currentStep;
+  }
+
+  /** Trains to the config's last step; rejects with the error, or with the TrialInterrupt once aborted. */
+  async train(): Promise<AttemptResult> {
+    const dir = await mkdtemp(join(this.deps.workDir, `jvae-${this.trial.id}-`));
+    try {
+      const config = resolveTrainConfig(this.trial.config);
+      this.config = config;
+      const dataset = await this.deps.datasets.get(config.dataset);
+      const { checkpointId } = this.trial;
+      const resume = checkpointId ? await this.fetchCheckpoint(checkpointId, join(dir, 'resume')) : undefined;
+      this.currentStep = resume?.trial.step ?? 0;
+      this.signal.throwIfAborted();
+      const trainer = await Trainer.open(config, dataset, {
+        ...(this.deps.threads === undefined ? {} : { threads: this.deps.threads }),
+        ...(this.deps.backend === undefined ? {} : { backend: this.deps.backend }),
+        resume,
+        checkpointDir: join(dir, 'checkpoint'),
+        trialId: this.trial.id,
+        signal: this.signal,
+        onProgress: (progress) => this.onProgress(progress),
+        onEval: (metrics) => this.onEval(metrics),
+        onCheckpoint: (event) => this.onCheckpoint(event),
+      });
+      this.trainer = trainer;
+      try {
+        this.deps.log(
+          `trial ${this.trial.id}: training on ${trainer.backend.engine}, ${trainer.threads} thread(s), ` +
+            `from step ${this.currentStep} to ${config.steps}`,
+        );
+        const result = await trainer.run();
+        // A resumed checkpoint of the last step carries that step's evaluation; one written
+        // without an evaluation needs it now.
+        const metrics = result.metrics ?? (await trainer.evaluate());
+        return { step: result.step, metrics };
+      } finally {
+        await trainer.close();
+      }
+    } catch (err) {
+      throw this.signal.aborted ? this.signal.reason : err;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async fetchCheckpoint(checkpointId: string, dir: string): Promise<CheckpointState> {
+    this.deps.log(`trial ${this.trial.id}: fetching checkpoint ${checkpointId}`);
+    await this.deps.transfer.download(checkpointId, dir, {
+      signal: this.signal,
+      onRetry: (err, delayMs) => this.deps.log(`checkpoint download: ${unreachable(err, delayMs)}`),
+    });
+    const state = await readCheckpoint(dir);
+    const owner = state.trial.trialId;
+    if (owner !== undefined && owner !== this.trial.id) {
+      throw new CheckpointIntegrityError(checkpointId, 'trial.json', `belongs to trial ${owner}, not ${this.trial.id}`);
+    }
+    return state;
+  }
+
+  private async onProgress(progress: TrainProgress): Promise<void> {
+    const { store, stopCheckEvery = 2, reportEveryMs = 1000 } = this.deps;
+    this.currentStep = progress.step;
+    const now = Date.now();
+    if (now - this.lastReport >= reportEveryMs) {
+      this.lastReport = now;
+      const reported = (await this.stillMine()) && (await store.reportStep(this.trial.id, progress.step));
+      if (!reported) this.stop('lost');
+    }
+    if (this.rungs.has(progress.step) && !this.isScheduledEval(progress.step)) await this.trainer!.evaluate();
+    if (progress.step % stopCheckEvery === 0) await this.checkStop();
+    this.signal.throwIfAborted();
+  }
+
+  /** Whether the trainer evaluates at `step` anyway. */
+  private isScheduledEval(step: number): boolean {
+    const { steps, evalEvery } = this.config!;
+    return step === steps || (evalEvery > 0 && step % evalEvery === 0);
+  }
+
+  private async onEval(metrics: EvalMetrics): Promise<void> {
+    if (!(await this.deps.store.recordEval(this.trial.id, metrics.step, evalValues(metrics)))) this.stop('lost');
+    this.signal.throwIfAborted();
+  }
+
+  private async onCheckpoint(event: CheckpointEvent): Promise<void> {
+    const checkpointId = await this.deps.transfer.upload(
+      event.dir,
+      { trialId: this.trial.id, step: event.step },
+      {
+        signal: this.signal,
+        onRetry: async (err, delayMs) => {
+          this.deps.log(`checkpoint upload: ${unreachable(err, delayMs)}`);
+          await this.checkStop();
+        },
+      },
+    );
+    this.deps.log(`trial ${this.trial.id}: checkpoint ${checkpointId} at step ${event.step} uploaded`);
+  }
+
+  /**
+   * Whether the trial is still running under this worker. It is not when this worker's job
+   * was given to another one (its lock expired while this process was stalled): training on
+   * would only overwrite the other worker's reports.
+   */
+  private async stillMine(): Promise<boolean> {
+    const trial = await this.deps.store.getTrial(this.trial.id);
+    return trial?.state === 'running' && trial.workers.includes(this.deps.workerId);
+  }
+
+  private async checkStop(): Promise<void> {
+    const reason = await this.deps.store.stopRequest(this.trial.id);
+    if (reason) this.stop(reason);
+  }
+
+  private stop(reason: InterruptReason): void {
+    if (!this.interrupt.signal.aborted) this.interrupt.abort(new TrialInterrupt(reason));
+  }
+}
+
+function unreachable(err: unknown, delayMs: number): string {
+  return `coordinator unreachable (${err instanceof Error ? err.message : String(err)}); retrying in ${delayMs} ms`;
+}

@@ -1,0 +1,17 @@
+/**
+ * Why a trial stopped before its last step, other than an error:
+ * - `asha`: the scheduler early-stopped it (state `stopped`);
+ * - `cancel`: its sweep was cancelled (state `cancelled`);
+ * - `shutdown`: the worker is exiting; the trial goes back to the queue, unharmed;
+ * - `lost`: the trial is no longer running under this worker (another worker took it over), so
+ *   nothing more is written.
+ */
+export type InterruptReason = 'asha' | 'cancel' | 'shutdown' | 'lost';
+
+/** The abort reason of a trial's signal. */
+export class TrialInterrupt extends Error {
+  constructor(readonly reason: InterruptReason) {
+    super(`trial interrupted: ${reason}`);
+    this.name = 'TrialInterrupt';
+  }
+}

@@ -1,0 +1,108 @@
+// Resuming trials from the checkpoints a real coordinator stores: the step count and the
+// whole training state continue, a checkpoint of the last step just finalises the trial,
+// and a stored checkpoint that fails verification fails the trial loudly.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CheckpointTransfer } from './checkpoint-transfer.js';
+import { DatasetCache } from './dataset-cache.js';
+import { TEST_BACKEND, startTestBed, sweepInput, tinySpec, waitFor, type TestBed } from './test-support.js';
+import { TrialInterrupt } from './trial-interrupt.js';
+import { TrialRunner } from './trial-runner.js';
+
+let bed: TestBed;
+let runner: TrialRunner;
+const logs: string[] = [];
+
+before(async () => {
+  bed = await startTestBed();
+  runner = new TrialRunner({
+    store: bed.store,
+    transfer: new CheckpointTransfer(bed.client),
+    datasets: new DatasetCache(),
+    workerId: 'resume-test',
+    workDir: bed.workDir,
+    threads: 1,
+    backend: TEST_BACKEND,
+    log: (line) => logs.push(line),
+  });
+});
+
+after(() => bed.close());
+
+const SPEC = () => tinySpec(bed.datasetDir, { steps: 8, evalEvery: 4, checkpointEvery: 4 }, {});
+
+/** A new sweep of the same spec: the same trial seeds, so the same training. */
+async function trial(): Promise<string> {
+  const sweep = await bed.store.createSweep(sweepInput(SPEC()));
+  return (await bed.store.trialIds(sweep.id))[0]!;
+}
+
+function checkpointOf4(id: string): Promise<true> {
+  return waitFor('the checkpoint of step 4', async () => ((await bed.store.requireTrial(id)).checkpointStep === 4 ? true : undefined));
+}
+
+let straightId: string;
+
+test('a trial released at shutdown resumes from its checkpoint and ends exactly as an uninterrupted one', async () => {
+  straightId = await trial();
+  const straight = await runner.run(straightId, new AbortController().signal);
+  assert.equal(straight.state, 'completed');
+
+  const id = await trial();
+  const shutdown = new AbortController();
+  const first = runner.run(id, shutdown.signal);
+  await checkpointOf4(id);
+  shutdown.abort(new TrialInterrupt('shutdown'));
+  const released = await first;
+  assert.equal(released.state, 'released');
+  const queued = await bed.store.requireTrial(id);
+  assert.equal(queued.state, 'queued');
+  assert.deepEqual(queued.workers, []);
+  assert.ok(queued.step >= 4 && queued.step < 8, `released at step ${queued.step}`);
+
+  const resumed = await runner.run(id, new AbortController().signal);
+  assert.equal(resumed.state, 'completed');
+  assert.ok(logs.some((line) => line.startsWith(`trial ${id}: training`) && line.endsWith('from step 4 to 8')));
+  const record = await bed.store.requireTrial(id);
+  assert.equal(record.step, 8);
+  assert.equal(record.attempts, 2);
+  // Step 4 was evaluated before the shutdown and not again: the resumed run went on from there.
+  assert.deepEqual((await bed.store.getMetrics(id)).map((p) => p.step), [4, 8]);
+  assert.equal(record.metric, (await bed.store.requireTrial(straightId)).metric);
+});
+
+test('a trial whose checkpoint is of its last step is finalised without training', async () => {
+  const done = await bed.store.requireTrial(straightId);
+  // As left by a worker killed after uploading the final checkpoint, before marking the trial completed.
+  assert.ok((await bed.store.transitionTrial(straightId, ['completed'], 'running', { workers: ['killed'] })).applied);
+  const outcome = await runner.run(straightId, new AbortController().signal);
+  assert.equal(outcome.state, 'completed');
+  assert.equal(outcome.state === 'completed' && outcome.metric, done.metric);
+  const record = await bed.store.requireTrial(straightId);
+  assert.equal(record.state, 'completed');
+  assert.equal(record.attempts, done.attempts + 2); // the killed worker's attempt, then this one
+  assert.equal(record.checkpointId, done.checkpointId);
+  assert.deepEqual((await bed.store.getMetrics(straightId)).map((p) => p.step), [4, 8]);
+});
+
+test('a stored checkpoint that does not match its manifest fails the trial, naming the file', async () => {
+  const id = await trial();
+  const shutdown = new AbortController();
+  const first = runner.run(id, shutdown.signal);
+  await checkpointOf4(id);
+  shutdown.abort(new TrialInterrupt('shutdown'));
+  assert.equal((await first).state, 'released');
+
+  const checkpoint = (await bed.store.latestCheckpoint(id))!;
+  const file = join(checkpoint.location, 'trial.json');
+  const bytes = await readFile(file);
+  bytes[bytes.length - 2] ^= 1;
+  await writeFile(file, bytes);
+
+  assert.equal((await runner.run(id, new AbortController().signal)).state, 'failed');
+  const record = await bed.store.requireTrial(id);
+  assert.equal(record.error, `checkpoint ${checkpoint.id}: trial.json: SHA-256 differs from the manifest`);
+  assert.deepEqual(await readdir(bed.workDir), []);
+});

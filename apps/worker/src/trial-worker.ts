@@ -1,0 +1,148 @@
+import { availableParallelism, hostname } from 'node:os';
+import { Worker, WaitingError, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { selectBackend } from '@jvae/model';
+import { QUEUES, bullPrefix, coordinatorClient, type CoordinatorConnection, type JvaeConfig } from '@jvae/protocol';
+import { SweepStore, WorkerRegistry } from '@jvae/store';
+import { CheckpointTransfer } from './checkpoint-transfer.js';
+import { DatasetCache } from './dataset-cache.js';
+import { RegistryPresence } from './registry-presence.js';
+import { TrialInterrupt } from './trial-interrupt.js';
+import { TrialRunner, type TrialOutcome } from './trial-runner.js';
+import type { WorkerSettings } from './worker-settings.js';
+
+export interface TrialWorkerOptions {
+  config: JvaeConfig;
+  settings: WorkerSettings;
+  log?: (message: string) => void;
+}
+
+/** A job of the trials queue: its id is the trial id. */
+export type TrialJob = Job<{ trialId?: string }, TrialOutcome>;
+
+/** Jobs are never failed for being recovered from a stall: a killed worker's trial must always come back. */
+const MAX_STALLED_COUNT = 1_000_000;
+
+/**
+ * The long-lived worker process: one BullMQ consumer of the trials queue with
+ * concurrency 1, whose jobs are trained by a TrialRunner, and an entry in the worker
+ * registry with the backend it trains on. A job whose worker dies stalls when its lock
+ * expires and goes back to the queue for the next worker, which resumes the trial from
+ * its latest checkpoint.
+ *
+ * `stop()` (on SIGTERM/SIGINT) takes no new jobs, interrupts the current trial at the
+ * next step boundary without failing it, puts its job back in the queue, and removes
+ * the registry entry.
+ */
+export class TrialWorker {
+  private current: { trialId: string; controller: AbortController } | undefined;
+  private stopping: Promise<void> | undefined;
+  private bull: Worker | undefined;
+
+  private constructor(
+    readonly id: string,
+    /** The backend trials run on, as selected at start. */
+    readonly backend: { name: string; engine: string },
+    private readonly redis: Redis,
+    private readonly coordinator: CoordinatorConnection,
+    private readonly presence: RegistryPresence,
+    private readonly runner: TrialRunner,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  /** Selects the backend, registers the worker and starts taking jobs. */
+  static async start(options: TrialWorkerOptions): Promise<TrialWorker> {
+    const { config, settings } = options;
+    const log = options.log ?? ((message: string) => console.log(`[worker ${settings.id}] ${message}`));
+    const backend = await selectBackend(config.backend);
+    log(`backend ${backend.name}: ${backend.engine}${backend.reason ? ` (${backend.reason})` : ''}`);
+    // BullMQ needs commands to wait for a reconnect rather than fail; the store shares the connection.
+    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+    const coordinator = coordinatorClient(config.coordinator, { token: config.token, tls: config.tls });
+    try {
+      const store = new SweepStore(redis, config.prefix);
+      const runner = new TrialRunner({
+        store,
+        transfer: new CheckpointTransfer(coordinator),
+        datasets: new DatasetCache(),
+        workerId: settings.id,
+        workDir: settings.workDir,
+        threads: settings.threads,
+        backend: backend.name,
+        log,
+      });
+      const threaded = backend.name === 'cpu' || backend.name === 'wasm';
+      const presence = new RegistryPresence(
+        new WorkerRegistry(redis, config.prefix),
+        {
+          id: settings.id,
+          host: hostname(),
+          pid: process.pid,
+          backend: backend.name,
+          device: backend.engine,
+          threads: threaded ? settings.threads || availableParallelism() : 1,
+        },
+        log,
+      );
+      await presence.start();
+      const worker = new TrialWorker(settings.id, backend, redis, coordinator, presence, runner, log);
+      worker.consume(config.prefix, settings);
+      log(`taking trials from ${bullPrefix(config.prefix)}:${QUEUES.trials}`);
+      return worker;
+    } catch (err) {
+      coordinator.close();
+      redis.disconnect();
+      throw err;
+    }
+  }
+
+  /** Stops gracefully (see the class comment); safe to call more than once. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log('stopping');
+      this.current?.controller.abort(new TrialInterrupt('shutdown'));
+      await this.presence.update('draining', this.current?.trialId);
+      await this.bull?.close();
+      await this.presence.stop();
+      this.coordinator.close();
+      await this.redis.quit();
+      this.log('stopped');
+    })();
+    return this.stopping;
+  }
+
+  private consume(prefix: string, settings: WorkerSettings): void {
+    this.bull = new Worker(QUEUES.trials, (job: TrialJob, token?: string) => this.process(job, token), {
+      connection: this.redis,
+      prefix: bullPrefix(prefix),
+      concurrency: 1,
+      lockDuration: settings.lockMs,
+      stalledInterval: settings.stalledMs,
+      maxStalledCount: MAX_STALLED_COUNT,
+      name: settings.id,
+    });
+    this.bull.on('error', (err) => this.log(`queue error: ${err.message}`));
+    // Trials fail through their records; a failed job means the store or the queue could not be reached.
+    this.bull.on('failed', (job, err) => this.log(`job ${job?.id ?? '?'} failed: ${err.message}`));
+  }
+
+  private async process(job: TrialJob, token: string | undefined): Promise<TrialOutcome> {
+    const trialId = job.data?.trialId ?? job.id!;
+    const controller = new AbortController();
+    this.current = { trialId, controller };
+    if (this.stopping) controller.abort(new TrialInterrupt('shutdown'));
+    await this.presence.update('busy', trialId);
+    try {
+      const outcome = await this.runner.run(trialId, controller.signal);
+      if (outcome.state === 'released') {
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      if (outcome.state === 'skipped') this.log(`trial ${trialId}: skipped (${outcome.reason})`);
+      return outcome;
+    } finally {
+      this.current = undefined;
+      if (!this.stopping) await this.presence.update('idle');
+    }
+  }
+}

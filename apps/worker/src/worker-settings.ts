@@ -1,0 +1,59 @@
+import { hostname, tmpdir } from 'node:os';
+import { resolve } from 'node:path';
+import { ConfigError, checkId } from '@jvae/protocol';
+
+/** The worker's own settings, besides the shared ones of `loadConfig` (REDIS_URL, JVAE_PREFIX, ...). */
+export interface WorkerSettings {
+  /** JVAE_WORKER_ID: the id in the worker registry; default `<host>-<pid>`. */
+  id: string;
+  /** JVAE_THREADS: compute threads per trial (0 = one per core); unset lets each trial's config decide. */
+  threads?: number;
+  /** JVAE_LOCK_MS: how long a job stays locked without renewal before it counts as stalled (default 30 000). */
+  lockMs: number;
+  /** JVAE_STALLED_MS: how often stalled jobs are looked for and put back in the queue (default lockMs / 2). */
+  stalledMs: number;
+  /** JVAE_WORK_DIR: where per-trial temporary directories are made (default the OS temp dir). */
+  workDir: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, min: number): number | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min) {
+    throw new ConfigError(name, `expected an integer ≥ ${min}, got '${raw}'`);
+  }
+  return value;
+}
+
+/** A registry id from the host name and pid, with anything an id may not hold replaced. */
+function defaultId(): string {
+  return `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 128);
+}
+
+/** Reads and validates the worker's settings; a bad value throws ConfigError naming the variable. */
+export function readWorkerSettings(env: Env = process.env): WorkerSettings {
+  const id = optional(env, 'JVAE_WORKER_ID') ?? defaultId();
+  try {
+    checkId('worker', id);
+  } catch (err) {
+    throw new ConfigError('JVAE_WORKER_ID', (err as Error).message);
+  }
+  const lockMs = integer(env, 'JVAE_LOCK_MS', 1000) ?? 30_000;
+  const stalledMs = integer(env, 'JVAE_STALLED_MS', 500) ?? Math.round(lockMs / 2);
+  const threads = integer(env, 'JVAE_THREADS', 0);
+  return {
+    id,
+    lockMs,
+    stalledMs,
+    workDir: resolve(optional(env, 'JVAE_WORK_DIR') ?? tmpdir()),
+    ...(threads === undefined ? {} : { threads }),
+  };
+}
