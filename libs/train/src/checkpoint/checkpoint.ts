@@ -1,0 +1,257 @@
+/**
+ * A training checkpoint on disk:
+ *
+ *   encoder/model.json, encoder/weights.bin   TensorFlow.js Layers format
+ *   decoder/model.json, decoder/weights.bin
+ *   optimizer.json, optimizer.bin             Adam step count and moments
+ *   trial.json                                config, step, seed, data cursor, last metrics
+ *   manifest.json                             SHA-256 and size of every file above
+ *
+ * It is written into a temporary sibling directory and renamed into place, and is
+ * only read back after every file matches the manifest.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { AdamState } from '@jvae/model';
+import type { TrainConfig } from '@jvae/model/config';
+import { CheckpointError } from './checkpoint-error.js';
+import { decodeArrayRecord, encodeArrayRecord } from './array-record.js';
+import { decodeLayersFiles, MODEL_JSON, saveLayersFiles, WEIGHTS_BIN } from './layers-files.js';
+import type { EvalMetrics } from '../evaluation.js';
+
+export const CHECKPOINT_VERSION = 1;
+export const MANIFEST_FILE = 'manifest.json';
+const TRIAL_FILE = 'trial.json';
+const OPTIMIZER_JSON = 'optimizer.json';
+const OPTIMIZER_BIN = 'optimizer.bin';
+const PARTS = ['encoder', 'decoder'] as const;
+const CHECKPOINT_FILES = [
+  ...PARTS.flatMap((part) => [`${part}/${MODEL_JSON}`, `${part}/${WEIGHTS_BIN}`]),
+  OPTIMIZER_JSON,
+  OPTIMIZER_BIN,
+  TRIAL_FILE,
+];
+
+/** Where the next step's global batch starts: epoch and sample position within its permutation. */
+export interface DataCursor {
+  epoch: number;
+  index: number;
+}
+
+/** Contents of `trial.json`. `step` counts completed global optimizer steps. */
+export interface TrialRecord {
+  version: number;
+  config: TrainConfig;
+  step: number;
+  seed: number;
+  metrics: EvalMetrics | null;
+  dataCursor: DataCursor;
+  trialId?: string;
+}
+
+export interface CheckpointState {
+  trial: TrialRecord;
+  /** All model weights, flat, in `JointVae.getWeights()` order (encoder then decoder). */
+  weights: Float32Array;
+  optimizer: AdamState;
+}
+
+/** The parts of a model a checkpoint serialises; `JointVae` satisfies it. */
+export interface CheckpointModel {
+  encoder: LayersModel;
+  decoder: LayersModel;
+  setWeights(flat: Float32Array): void;
+}
+
+export interface ManifestEntry {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface CheckpointManifest {
+  version: number;
+  files: ManifestEntry[];
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+async function encodeCheckpoint(state: CheckpointState, model: CheckpointModel): Promise<Map<string, Buffer>> {
+  model.setWeights(state.weights);
+  const files = new Map<string, Buffer>();
+  for (const part of PARTS) {
+    const layers = await saveLayersFiles(model[part]);
+    files.set(`${part}/${MODEL_JSON}`, layers.modelJson);
+    files.set(`${part}/${WEIGHTS_BIN}`, layers.weightsBin);
+  }
+  const optimizer = encodeArrayRecord(state.optimizer);
+  files.set(OPTIMIZER_JSON, Buffer.from(JSON.stringify(optimizer.header)));
+  files.set(OPTIMIZER_BIN, optimizer.blob);
+  files.set(TRIAL_FILE, Buffer.from(JSON.stringify({ ...state.trial, version: CHECKPOINT_VERSION }, null, 2)));
+  return files;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Writes `state` (with `model` providing the topology; its weights are set to
+ * `state.weights`) to `dir`, replacing an existing checkpoint there. A reader never
+ * sees a half-written directory at `dir`.
+ */
+export async function writeCheckpoint(
+  dir: string,
+  state: CheckpointState,
+  model: CheckpointModel,
+): Promise<CheckpointManifest> {
+  const target = resolve(dir);
+  const parent = dirname(target);
+  await mkdir(parent, { recursive: true });
+  const files = await encodeCheckpoint(state, model);
+  const manifest: CheckpointManifest = {
+    version: CHECKPOINT_VERSION,
+    files: [...files].map(([path, data]) => ({ path, size: data.byteLength, sha256: sha256(data) })),
+  };
+  const temp = await mkdtemp(join(parent, `.${basename(target)}.tmp-`));
+  try {
+    for (const part of PARTS) await mkdir(join(temp, part));
+    for (const [path, data] of files) await writeFile(join(temp, path), data);
+    await writeFile(join(temp, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
+    if (await exists(target)) {
+      const old = join(parent, `.${basename(target)}.old-${randomBytes(6).toString('hex')}`);
+      await rename(target, old);
+      await rename(temp, target);
+      await rm(old, { recursive: true, force: true });
+    } else {
+      await rename(temp, target);
+    }
+  } catch (err) {
+    await rm(temp, { recursive: true, force: true });
+    throw err;
+  }
+  return manifest;
+}
+
+function parseJson(data: Buffer, file: string): unknown {
+  try {
+    return JSON.parse(data.toString('utf8'));
+  } catch (err) {
+    throw new CheckpointError(file, `invalid JSON (${(err as Error).message})`);
+  }
+}
+
+function parseManifest(data: Buffer): Map<string, ManifestEntry> {
+  const manifest = parseJson(data, MANIFEST_FILE) as Partial<CheckpointManifest> | null;
+  if (!manifest || manifest.version !== CHECKPOINT_VERSION || !Array.isArray(manifest.files)) {
+    throw new CheckpointError(MANIFEST_FILE, `expected { version: ${CHECKPOINT_VERSION}, files: [...] }`);
+  }
+  const entries = new Map<string, ManifestEntry>();
+  for (const entry of manifest.files) {
+    if (!entry || !CHECKPOINT_FILES.includes(entry.path) || typeof entry.sha256 !== 'string' || !Number.isSafeInteger(entry.size)) {
+      throw new CheckpointError(MANIFEST_FILE, `unexpected entry ${JSON.stringify(entry)}`);
+    }
+    entries.set(entry.path, entry);
+  }
+  for (const path of CHECKPOINT_FILES) {
+    if (!entries.has(path)) throw new CheckpointError(MANIFEST_FILE, `does not list ${path}`);
+  }
+  return entries;
+}
+
+async function readVerified(dir: string, entry: ManifestEntry): Promise<Buffer> {
+  let data: Buffer;
+  try {
+    data = await readFile(join(dir, entry.path));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CheckpointError(entry.path, code === 'ENOENT' ? 'missing' : `unreadable (${code})`);
+  }
+  if (data.byteLength !== entry.size) {
+    throw new CheckpointError(entry.path, `size ${data.byteLength} differs from the manifest's ${entry.size}`);
+  }
+  if (sha256(data) !== entry.sha256) throw new CheckpointError(entry.path, 'SHA-256 differs from the manifest');
+  return data;
+}
+
+function flatWeights(files: Map<string, Buffer>): Float32Array {
+  const parts = PARTS.map((part) => {
+    const artifacts = decodeLayersFiles(
+      files.get(`${part}/${MODEL_JSON}`)!.toString('utf8'),
+      (name) => files.get(`${part}/${name}`)!,
+      (name) => `${part}/${name}`,
+    );
+    if (artifacts.weightSpecs!.some((spec) => spec.dtype !== 'float32' || spec.quantization)) {
+      throw new CheckpointError(`${part}/${MODEL_JSON}`, 'weights must be unquantised float32');
+    }
+    return new Float32Array(artifacts.weightData as ArrayBuffer);
+  });
+  const flat = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    flat.set(part, offset);
+    offset += part.length;
+  }
+  return flat;
+}
+
+function validTrial(value: unknown): TrialRecord {
+  const trial = value as Partial<TrialRecord> | null;
+  const problem =
+    !trial || typeof trial !== 'object'
+      ? 'not an object'
+      : trial.version !== CHECKPOINT_VERSION
+        ? `version ${String(trial.version)} is not ${CHECKPOINT_VERSION}`
+        : !Number.isSafeInteger(trial.step) || trial.step! < 0
+          ? 'step must be a non-negative integer'
+          : !Number.isSafeInteger(trial.seed)
+            ? 'seed must be an integer'
+            : !trial.config || typeof trial.config !== 'object'
+              ? 'config missing'
+              : !trial.dataCursor || !Number.isSafeInteger(trial.dataCursor.epoch) || !Number.isSafeInteger(trial.dataCursor.index)
+                ? 'dataCursor must be { epoch, index }'
+                : undefined;
+  if (problem) throw new CheckpointError(TRIAL_FILE, problem);
+  return { ...trial, metrics: trial!.metrics ?? null } as TrialRecord;
+}
+
+/** Reads and verifies a checkpoint; any problem is a `CheckpointError` naming the file. */
+export async function readCheckpoint(dir: string): Promise<CheckpointState> {
+  let manifestData: Buffer;
+  try {
+    manifestData = await readFile(join(dir, MANIFEST_FILE));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CheckpointError(MANIFEST_FILE, code === 'ENOENT' ? `missing in ${dir}` : `unreadable (${code})`);
+  }
+  const entries = parseManifest(manifestData);
+  const files = new Map<string, Buffer>();
+  for (const path of CHECKPOINT_FILES) files.set(path, await readVerified(dir, entries.get(path)!));
+
+  const trial = validTrial(parseJson(files.get(TRIAL_FILE)!, TRIAL_FILE));
+  const weights = flatWeights(files);
+  return { trial, weights, optimizer: validOptimizer(files, weights.length) };
+}
+
+function validOptimizer(files: Map<string, Buffer>, parameters: number): AdamState {
+  let record: Record<string, unknown>;
+  try {
+    record = decodeArrayRecord(parseJson(files.get(OPTIMIZER_JSON)!, OPTIMIZER_JSON), files.get(OPTIMIZER_BIN)!);
+  } catch (err) {
+    if (err instanceof CheckpointError) throw err;
+    throw new CheckpointError(OPTIMIZER_JSON, (err as Error).message);
+  }
+  const { t, m, v } = record;
+  const fits = (a: unknown) => a instanceof Float32Array && a.length === parameters;
+  if (!Number.isSafeInteger(t) || (t as number) < 0 || !fits(m) || !fits(v)) {
+    throw new CheckpointError(OPTIMIZER_JSON, `expected Adam state { t, m, v } for ${parameters} parameters`);
+  }
+  return { t: t as number, m: m as Float32Array, v: v as Float32Array };
+}

@@ -1,0 +1,31 @@
+/** Evaluation of a checkpoint directory on its own dataset (or another with the same image size). */
+import { loadDataset } from '@jvae/data';
+import { JointVae, selectBackend } from '@jvae/model';
+import { readCheckpoint } from './checkpoint/checkpoint.js';
+import { evaluate, type EvalMetrics } from './evaluation.js';
+import { TrainingError } from './training-error.js';
+
+export interface EvaluateCheckpointOptions {
+  /** Dataset reference; default the one the checkpoint was trained on. */
+  data?: string;
+  /** auto | tensorflow | wasm | cpu; default JVAE_BACKEND or auto. */
+  backend?: string;
+}
+
+/** Verifies and loads the checkpoint in `dir`, then evaluates it at its step. */
+export async function evaluateCheckpoint(dir: string, options: EvaluateCheckpointOptions = {}): Promise<EvalMetrics> {
+  const state = await readCheckpoint(dir);
+  const config = state.trial.config;
+  const dataset = await loadDataset(options.data ?? config.dataset);
+  if (dataset.imageSize !== config.imageSize) {
+    throw new TrainingError(`dataset ${dataset.ref} has ${dataset.imageSize}px images, the checkpoint's model takes ${config.imageSize}px`);
+  }
+  await selectBackend(options.backend ?? (process.env.JVAE_BACKEND || 'auto'));
+  const model = JointVae.create(config, config.seed);
+  try {
+    model.setWeights(state.weights);
+    return evaluate(model, dataset, { step: state.trial.step, config });
+  } finally {
+    model.dispose();
+  }
+}

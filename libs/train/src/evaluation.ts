@@ -1,0 +1,135 @@
+/**
+ * Evaluation of DESIGN §4 on a dataset's validation set in eval mode (z = mu,
+ * c = one-hot argmax): loss terms, KL per dimension and active dimensions,
+ * schedule values, and where the data allows, discrete accuracy, the Kim & Mnih
+ * factor score and MIG.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dataset } from '@jvae/data';
+import type { Evaluation, JointVae } from '@jvae/model';
+import type { TrainConfig } from '@jvae/model/config';
+import { activeDimensions, discreteAccuracy, factorVaeScore, mutualInformationGap } from './metrics/index.js';
+import { stepLoss } from './step-loss.js';
+
+/** Metric values a sweep can rank on: loss, recon, klCont, klDisc, discreteAccuracy, factorScore, mig. */
+export interface EvalMetrics {
+  step: number;
+  loss: number;
+  recon: number;
+  klCont: number;
+  klDisc: number;
+  klPerDim: number[];
+  /** Continuous dimensions whose mean KL exceeds ACTIVE_KL_THRESHOLD. */
+  activeDims: number;
+  capacityCont: number;
+  capacityDisc: number;
+  tau: number;
+  /** Present when the validation set has labels: the best categorical latent's majority-label accuracy. */
+  discreteAccuracy?: number;
+  /** Present when the validation set has ground-truth factors: Kim & Mnih's metric. */
+  factorScore?: number;
+  /** Mutual Information Gap, present with factorScore. */
+  mig?: number;
+}
+
+export interface EvaluateOptions {
+  step: number;
+  config: TrainConfig;
+  /** Images per forward pass; bounds memory on large validation sets. */
+  chunkSize?: number;
+}
+
+const DEFAULT_CHUNK = 500;
+
+/** Eval-mode outputs over the whole validation set, computed chunk by chunk. */
+function encodeValidation(model: JointVae, dataset: Dataset, step: number, chunkSize: number): Evaluation[] {
+  const { validation, imageSize } = dataset;
+  const pixels = imageSize * imageSize;
+  const parts: Evaluation[] = [];
+  for (let start = 0; start < validation.count; start += chunkSize) {
+    const count = Math.min(chunkSize, validation.count - start);
+    const values = validation.images.subarray(start * pixels, (start + count) * pixels);
+    const images = tf.tensor4d(values, [count, imageSize, imageSize, 1]);
+    try {
+      parts.push(model.evaluate(images, step, chunkSize));
+    } finally {
+      images.dispose();
+    }
+  }
+  return parts;
+}
+
+function concatFloat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+function concatInt(parts: Int32Array[]): Int32Array {
+  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/**
+ * The representation the factor metrics score: each sample's continuous means
+ * followed by the argmax category of each categorical latent, so a factor the
+ * discrete latent captures (such as shape) counts.
+ */
+function jointCodes(mu: Float32Array, categories: Int32Array[], d: number, n: number): { codes: Float32Array; dims: number } {
+  const dims = d + categories.length;
+  const codes = new Float32Array(n * dims);
+  for (let i = 0; i < n; i++) {
+    codes.set(mu.subarray(i * d, (i + 1) * d), i * dims);
+    categories.forEach((c, j) => (codes[i * dims + d + j] = c[i]));
+  }
+  return { codes, dims };
+}
+
+export function evaluate(model: JointVae, dataset: Dataset, options: EvaluateOptions): EvalMetrics {
+  const { step, config } = options;
+  const validation = dataset.validation;
+  if (validation.count < 1) throw new RangeError(`dataset ${dataset.ref} has no validation images`);
+  const parts = encodeValidation(model, dataset, step, options.chunkSize ?? DEFAULT_CHUNK);
+  const n = validation.count;
+  const weighted = (pick: (e: Evaluation) => number) => parts.reduce((sum, e) => sum + pick(e) * e.count, 0) / n;
+  const terms = { recon: weighted((e) => e.recon), klCont: weighted((e) => e.klCont), klDisc: weighted((e) => e.klDisc) };
+  const klPerDim = parts[0].klPerDim.map((_, d) => weighted((e) => e.klPerDim[d]));
+  const report = stepLoss(config, step, terms);
+  const active = activeDimensions(klPerDim);
+  const metrics: EvalMetrics = {
+    step,
+    loss: report.loss,
+    ...terms,
+    klPerDim,
+    activeDims: active.length,
+    capacityCont: report.capacities.cont,
+    capacityDisc: report.capacities.disc,
+    tau: report.tau,
+  };
+  const categories = config.latent.discrete.map((_, i) => concatInt(parts.map((e) => e.categories[i])));
+  const labels = validation.labels;
+  if (labels && categories.length > 0) {
+    const labelCount = dataset.labelCount ?? labels.reduce((max, l) => Math.max(max, l + 1), 0);
+    metrics.discreteAccuracy = Math.max(
+      ...categories.map((c, i) => discreteAccuracy(c, labels, config.latent.discrete[i], labelCount).accuracy),
+    );
+  }
+  if (validation.factors && dataset.factorSizes) {
+    const codes = jointCodes(concatFloat(parts.map((e) => e.mu)), categories, config.latent.continuous, n);
+    const input = { ...codes, factors: validation.factors, factorSizes: dataset.factorSizes };
+    const d = config.latent.continuous;
+    const activeDims = [...active, ...categories.map((_, i) => d + i)];
+    metrics.factorScore = factorVaeScore({ ...input, seed: config.seed, activeDims }).score;
+    metrics.mig = mutualInformationGap(input).score;
+  }
+  return metrics;
+}
