@@ -1,0 +1,23 @@
+/** `jvae eval DIR`: evaluates a checkpoint on its dataset's held-out split (or another). */
+import { resolve } from 'node:path';
+import type { Command } from '../command.js';
+import { booleanFlag, stringFlag } from '../flags.js';
+import { formatMetrics } from '../format.js';
+
+export const evalCommand: Command = {
+  path: ['eval'],
+  summary: 'Evaluate a checkpoint: loss terms, KL per dimension, discrete accuracy, factor metrics',
+  positionals: [{ name: 'DIR', description: 'Checkpoint directory written by jvae train or a sweep' }],
+  options: {
+    data: { type: 'string', valueName: 'REF', description: "Dataset to evaluate on (default: the checkpoint's own)" },
+    backend: { type: 'string', valueName: 'NAME', description: 'auto | tensorflow | wasm | cpu' },
+    json: { type: 'boolean', description: 'Print the metrics as one JSON object' },
+  },
+  async run(input) {
+    const { evaluateCheckpoint } = await import('@jvae/train');
+    const dir = resolve(input.positionals[0]);
+    const metrics = await evaluateCheckpoint(dir, { data: stringFlag(input, 'data'), backend: stringFlag(input, 'backend') });
+    console.log(booleanFlag(input, 'json') ? JSON.stringify(metrics) : formatMetrics(metrics));
+    return 0;
+  },
+};

@@ -1,0 +1,57 @@
+/** `jvae up`: a local pool in the foreground: Redis, the coordinator and N workers, until Ctrl-C. */
+import type { Command } from '../command.js';
+import { integerFlag, stringFlag } from '../flags.js';
+
+export const DEFAULT_LOCAL_WORKERS = 2;
+
+export const upCommand: Command = {
+  path: ['up'],
+  summary: 'Run a local pool in the foreground: Redis, the coordinator (gRPC + dashboard) and N workers',
+  details: [
+    'Redis: the one at REDIS_URL if set (it must answer), else 127.0.0.1:6379 if it answers, else a',
+    "throwaway redis-server from PATH on a free port (nothing persisted). Ctrl-C or SIGTERM stops the",
+    'workers (each finishes or releases its trial), the coordinator and a spawned Redis.',
+    'Environment: REDIS_URL, JVAE_PREFIX, JVAE_COORDINATOR, JVAE_HTTP, JVAE_TOKEN, JVAE_ARTIFACTS,',
+    'JVAE_BACKEND (for the workers), JVAE_TLS_CERT / JVAE_TLS_KEY / JVAE_TLS_CA.',
+  ].join('\n'),
+  options: {
+    workers: { type: 'string', valueName: 'N', description: `Local worker processes (default ${DEFAULT_LOCAL_WORKERS})` },
+    grpc: { type: 'string', valueName: 'ADDR', description: 'gRPC host:port to listen on (default JVAE_COORDINATOR or 127.0.0.1:50051)' },
+    http: { type: 'string', valueName: 'ADDR', description: 'Dashboard host:port to listen on (default JVAE_HTTP or 127.0.0.1:8080)' },
+  },
+  async run(input) {
+    const workers = integerFlag(input, 'workers', 0) ?? DEFAULT_LOCAL_WORKERS;
+    const [{ loadConfig, parseHostPort }, { LocalCluster }, { Interrupts }, { httpUrl }] = await Promise.all([
+      import('@jvae/protocol'),
+      import('../local-cluster.js'),
+      import('../interrupts.js'),
+      import('../format.js'),
+    ]);
+    const config = loadConfig();
+    const grpc = stringFlag(input, 'grpc') ?? config.coordinator;
+    const http = stringFlag(input, 'http') ?? config.http;
+    parseHostPort(grpc, '--grpc');
+    parseHostPort(http, '--http');
+    const log = (line: string) => console.error(`[jvae up] ${line}`);
+    const interrupts = new Interrupts(log);
+    try {
+      const cluster = await LocalCluster.start({ workers, grpc, http, prefix: config.prefix, redisUrl: process.env.REDIS_URL?.trim() || undefined, log });
+      const lines = [
+        `jvae up: coordinator ${cluster.grpcAddress}, ${workers} worker(s), Redis prefix '${cluster.prefix}'`,
+        `  dashboard: ${httpUrl(cluster.httpAddress)}`,
+        `  queues:    ${httpUrl(cluster.httpAddress, '/queues')}`,
+      ];
+      if (cluster.grpcAddress !== config.coordinator || cluster.httpAddress !== config.http) {
+        lines.push(`  in other shells: export JVAE_COORDINATOR=${cluster.grpcAddress} JVAE_HTTP=${cluster.httpAddress}`);
+      }
+      lines.push('  submit a sweep: jvae sweep submit examples/sweeps/mnist-capacity.yaml --watch', 'Press Ctrl-C to stop.');
+      console.log(lines.join('\n'));
+      await interrupts.received();
+      await cluster.stop();
+      log('stopped');
+      return 0;
+    } finally {
+      interrupts.dispose();
+    }
+  },
+};

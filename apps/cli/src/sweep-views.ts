@@ -1,0 +1,89 @@
+/**
+ * Sweeps, trials, workers and checkpoints as the CLI shows them: the ranking of a
+ * sweep's trials and the plain objects printed by `--json`.
+ */
+import type { CheckpointInfo__Output, Sweep__Output, Trial__Output, Worker__Output } from '@jvae/protocol';
+import { rankTrials, type TrialState } from '@jvae/sweep';
+import { goalName, parseParams, stateName, type RankedTrial } from './format.js';
+
+/** The sweep's trials best first by its metric and goal, each with its rank (null without a metric yet). */
+export function rankSweepTrials(sweep: Pick<Sweep__Output, 'trials' | 'goal'>): RankedTrial[] {
+  const rankable = sweep.trials.map((trial) => ({
+    trial,
+    id: trial.id,
+    // An unknown state ranks with the trials that have not started.
+    state: (trial.state === 'STATE_UNSPECIFIED' ? 'queued' : stateName(trial.state)) as TrialState,
+    metric: trial.metric,
+  }));
+  let rank = 0;
+  return rankTrials(rankable, goalName(sweep.goal)).map((r) => ({
+    trial: r.trial,
+    rank: typeof r.metric === 'number' && Number.isFinite(r.metric) ? ++rank : null,
+  }));
+}
+
+export function checkpointJson(checkpoint: CheckpointInfo__Output | null) {
+  if (!checkpoint) return null;
+  return {
+    id: checkpoint.id,
+    trialId: checkpoint.trialId,
+    step: checkpoint.step,
+    createdAt: checkpoint.createdAt,
+    location: checkpoint.location,
+    files: checkpoint.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })),
+  };
+}
+
+export function trialJson(trial: Trial__Output, rank: number | null = null) {
+  return {
+    id: trial.id,
+    index: trial.index,
+    rank,
+    state: stateName(trial.state),
+    step: trial.step,
+    totalSteps: trial.totalSteps,
+    metric: trial.metric ?? null,
+    metrics: trial.metrics,
+    params: parseParams(trial.paramsJson),
+    workers: trial.workers,
+    replicas: trial.replicas,
+    error: trial.error || null,
+    checkpoint: checkpointJson(trial.checkpoint),
+    createdAt: trial.createdAt,
+    startedAt: trial.startedAt,
+    finishedAt: trial.finishedAt,
+  };
+}
+
+/** The sweep without its spec text; with `trials` in index order, each carrying its rank. */
+export function sweepJson(sweep: Sweep__Output) {
+  const ranks = new Map(rankSweepTrials(sweep).map((r) => [r.trial.id, r.rank]));
+  return {
+    id: sweep.id,
+    name: sweep.name,
+    state: stateName(sweep.state),
+    metric: sweep.metric,
+    goal: goalName(sweep.goal),
+    bestTrialId: sweep.bestTrialId || null,
+    error: sweep.error || null,
+    counts: sweep.counts,
+    createdAt: sweep.createdAt,
+    updatedAt: sweep.updatedAt,
+    trials: sweep.trials.map((t) => trialJson(t, ranks.get(t.id) ?? null)),
+  };
+}
+
+export function workerJson(worker: Worker__Output) {
+  return {
+    id: worker.id,
+    host: worker.host,
+    pid: worker.pid,
+    backend: worker.backend,
+    state: stateName(worker.state),
+    trial: worker.currentTrial || null,
+    lastHeartbeat: worker.lastHeartbeat,
+    startedAt: worker.startedAt,
+    threads: worker.threads,
+    device: worker.device,
+  };
+}
