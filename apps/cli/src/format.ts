@@ -19,6 +19,12 @@ export function formatMetrics(m: EvalMetrics): string {
 }
 
 /** Columns padded to their widest cell; the last column is left ragged. */
+/** One line per periodic evaluation during training. */
+export function formatEvalLine(m: EvalMetrics): string {
+  const accuracy = m.discreteAccuracy === undefined ? '' : `  discrete accuracy ${(m.discreteAccuracy * 100).toFixed(1)}%`;
+  return `eval @${m.step}: loss ${round(m.loss, 2)}  recon ${round(m.recon, 2)}  KL cont ${round(m.klCont, 3)}  KL disc ${round(m.klDisc, 3)}${accuracy}`;
+}
+
 export function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>

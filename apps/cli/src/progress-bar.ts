@@ -25,6 +25,11 @@ export class ProgressBar {
     }
   }
 
+  /** Prints a line above the bar (on a terminal the bar is redrawn at the next update). */
+  note(line: string): void {
+    this.stream.write(this.stream.isTTY ? `\r${line}\x1b[K\n` : `${line}\n`);
+  }
+
   /** Ends the bar's line so later output starts on a fresh one. */
   finish(): void {
     if (this.stream.isTTY) this.stream.write('\n');

@@ -7,7 +7,7 @@ import type { EvalMetrics } from '@jvae/train';
 import { UsageError, type Command } from '../command.js';
 import { booleanFlag, integerFlag, stringFlag } from '../flags.js';
 import { formatDuration, ProgressBar } from '../progress-bar.js';
-import { formatMetrics } from '../format.js';
+import { formatEvalLine, formatMetrics } from '../format.js';
 
 export const trainCommand: Command = {
   path: ['train'],
@@ -64,6 +64,7 @@ export const trainCommand: Command = {
       },
       onEval: (m) => {
         last = m;
+        if (m.step < config.steps) bar.note(formatEvalLine(m));
       },
     });
     const log = json ? console.error : console.log;
