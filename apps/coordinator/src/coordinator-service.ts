@@ -11,7 +11,7 @@ import {
   type SubmitSweepResponse,
 } from '@jvae/protocol';
 import type { SweepStore, WorkerRegistry } from '@jvae/store';
-import { bestTrial, expandTrials, parseSweepSpec } from '@jvae/sweep';
+import { bestTrial, expandTrials, parseSweepSpec, SweepSpecError } from '@jvae/sweep';
 import type { CheckpointTransfer } from './checkpoint-transfer.js';
 import { GrpcError, toServiceError } from './grpc-error.js';
 import { protoGoal, protoSweepState, toProtoCheckpoint, toProtoWorker } from './proto-mapping.js';
@@ -74,6 +74,14 @@ export class CoordinatorService {
   async submit(specText: string): Promise<SubmitSweepResponse> {
     if (!specText.trim()) throw new GrpcError(grpc.status.INVALID_ARGUMENT, 'spec: empty; send the sweep spec (YAML or JSON)');
     const spec = parseSweepSpec(specText);
+    if (spec.replicas.max > 1) {
+      // The spec format admits data-parallel trials, but workers train each trial in one process:
+      // refusing beats silently training on one worker.
+      throw new SweepSpecError(
+        'replicas',
+        `data-parallel trials are not available yet: workers train each trial alone (got max ${spec.replicas.max}); use 1`,
+      );
+    }
     const plans = expandTrials(spec);
     const sweep = await this.deps.store.createSweep({ specText, spec, plans });
     const trialIds = await this.deps.store.trialIds(sweep.id);

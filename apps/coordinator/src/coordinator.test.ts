@@ -89,6 +89,10 @@ describe('coordinator gRPC', () => {
       details: /train\.steps/,
     });
     await assert.rejects(coordinator.client.submitSweep({ spec: '  ' }), { code: grpc.status.INVALID_ARGUMENT, details: /spec: empty/ });
+    await assert.rejects(coordinator.client.submitSweep({ spec: `${specText(2)}\nreplicas: 2\n` }), {
+      code: grpc.status.INVALID_ARGUMENT,
+      details: /^replicas: data-parallel trials are not available/,
+    });
     assert.deepEqual(await prefixKeys(), before);
   });
 
