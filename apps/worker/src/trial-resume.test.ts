@@ -31,7 +31,11 @@ before(async () => {
 
 after(() => bed.close());
 
-const SPEC = () => tinySpec(bed.datasetDir, { steps: 8, evalEvery: 4, checkpointEvery: 4 }, {});
+// Enough steps that the shutdown lands mid-training however fast this machine trains.
+const STEPS = 40;
+const EVERY = 4;
+const SPEC = () => tinySpec(bed.datasetDir, { steps: STEPS, evalEvery: EVERY, checkpointEvery: EVERY }, {});
+const ALL_EVALS = Array.from({ length: STEPS / EVERY }, (_, i) => (i + 1) * EVERY);
 
 /** A new sweep of the same spec: the same trial seeds, so the same training. */
 async function trial(): Promise<string> {
@@ -40,7 +44,7 @@ async function trial(): Promise<string> {
 }
 
 function checkpointOf4(id: string): Promise<true> {
-  return waitFor('the checkpoint of step 4', async () => ((await bed.store.requireTrial(id)).checkpointStep === 4 ? true : undefined));
+  return waitFor('the checkpoint of step 4', async () => (((await bed.store.requireTrial(id)).checkpointStep ?? 0) >= 4 ? true : undefined));
 }
 
 let straightId: string;
@@ -60,16 +64,21 @@ test('a trial released at shutdown resumes from its checkpoint and ends exactly 
   const queued = await bed.store.requireTrial(id);
   assert.equal(queued.state, 'queued');
   assert.deepEqual(queued.workers, []);
-  assert.ok(queued.step >= 4 && queued.step < 8, `released at step ${queued.step}`);
+  assert.ok(queued.step >= 4 && queued.step < STEPS, `released at step ${queued.step}`);
+  const resumeFrom = queued.checkpointStep ?? 0;
+  assert.ok(resumeFrom >= 4 && resumeFrom <= queued.step, `checkpoint of step ${resumeFrom}`);
 
   const resumed = await runner.run(id, new AbortController().signal);
   assert.equal(resumed.state, 'completed');
-  assert.ok(logs.some((line) => line.startsWith(`trial ${id}: training`) && line.endsWith('from step 4 to 8')));
+  assert.ok(logs.some((line) => line.startsWith(`trial ${id}: training`) && line.endsWith(`from step ${resumeFrom} to ${STEPS}`)));
   const record = await bed.store.requireTrial(id);
-  assert.equal(record.step, 8);
+  assert.equal(record.step, STEPS);
   assert.equal(record.attempts, 2);
-  // Step 4 was evaluated before the shutdown and not again: the resumed run went on from there.
-  assert.deepEqual((await bed.store.getMetrics(id)).map((p) => p.step), [4, 8]);
+  // Every eval step, and none up to the checkpoint twice: the resumed run went on from its
+  // checkpoint, not from 0. (An eval between the checkpoint and the shutdown is redone.)
+  const evalSteps = (await bed.store.getMetrics(id)).map((p) => p.step);
+  assert.deepEqual([...new Set(evalSteps)], ALL_EVALS);
+  assert.deepEqual(evalSteps.filter((step) => step <= resumeFrom), ALL_EVALS.filter((step) => step <= resumeFrom));
   assert.equal(record.metric, (await bed.store.requireTrial(straightId)).metric);
 });
 
@@ -84,7 +93,7 @@ test('a trial whose checkpoint is of its last step is finalised without training
   assert.equal(record.state, 'completed');
   assert.equal(record.attempts, done.attempts + 2); // the killed worker's attempt, then this one
   assert.equal(record.checkpointId, done.checkpointId);
-  assert.deepEqual((await bed.store.getMetrics(straightId)).map((p) => p.step), [4, 8]);
+  assert.deepEqual((await bed.store.getMetrics(straightId)).map((p) => p.step), ALL_EVALS);
 });
 
 test('a stored checkpoint that does not match its manifest fails the trial, naming the file', async () => {
