@@ -31,7 +31,8 @@ function measure(variant: string, threads: number, batch: number, variantSteps: 
   const run = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const line = run.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
   if (run.status !== 0 || !line) {
-    const reason = run.stderr.trim().split('\n').filter((l) => /error/i.test(l)).at(0) ?? `exit ${run.status}`;
+    // The thrown error's own line, e.g. "BackendSelectionError: backend 'tensorflow' needs …".
+    const reason = run.stderr.split('\n').find((l) => /^\w*Error: /.test(l.trim()))?.trim() ?? `exit ${run.status}`;
     return { variant, error: reason.slice(0, 300) };
   }
   return JSON.parse(line) as Measurement;
