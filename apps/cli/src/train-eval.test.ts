@@ -1,0 +1,75 @@
+// `jvae train` and `jvae eval` as a user runs them: the real bin, the bundled digits, small runs.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import '@tensorflow/tfjs-backend-cpu';
+import { loadLayersModelFromDir } from '@jvae/train';
+
+const BIN = fileURLToPath(new URL('../bin/jvae.js', import.meta.url));
+const SMALL = ['--preset', 'mnist', '--batch-size', '8', '--threads', '1', '--backend', 'wasm'];
+let dir: string;
+
+async function jvae(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd: dir });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const failed = err as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'jvae-cli-train-'));
+});
+
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('train writes a checkpoint that eval reads and tf.loadLayersModel loads; resuming is exact', { timeout: 180_000 }, async () => {
+  const straight = await jvae(['train', ...SMALL, '--steps', '6', '--out', 'straight']);
+  assert.equal(straight.code, 0, straight.stderr);
+
+  const evaluated = await jvae(['eval', 'straight', '--json']);
+  assert.equal(evaluated.code, 0, evaluated.stderr);
+  const metrics = JSON.parse(evaluated.stdout) as Record<string, unknown>;
+  for (const key of ['loss', 'recon', 'klCont', 'klDisc', 'discreteAccuracy', 'step']) {
+    assert.equal(typeof metrics[key], 'number', `eval --json has ${key}`);
+  }
+  assert.equal(metrics.step, 6);
+
+  for (const part of ['encoder', 'decoder']) {
+    const model = await loadLayersModelFromDir(join(dir, 'straight', part));
+    assert.ok(model.countParams() > 0, `${part} loads with tf.loadLayersModel`);
+  }
+
+  // 3 steps, then 3 more from the checkpoint: the same weights as 6 at once.
+  assert.equal((await jvae(['train', ...SMALL, '--steps', '3', '--out', 'split'])).code, 0);
+  const resumed = await jvae(['train', '--resume', 'split', '--steps', '6', '--out', 'split', '--backend', 'wasm']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, /resuming at step 3/);
+  for (const file of ['encoder/weights.bin', 'decoder/weights.bin', 'optimizer.bin']) {
+    assert.ok((await readFile(join(dir, 'split', file))).equals(await readFile(join(dir, 'straight', file))), `${file} identical`);
+  }
+});
+
+test('bad flags and configs are refused with a message naming what is wrong', async () => {
+  const flag = await jvae(['train', '--steps', 'many']);
+  assert.equal(flag.code, 2);
+  assert.match(flag.stderr, /--steps must be an integer/);
+
+  await writeFile(join(dir, 'bad.yaml'), 'preset: mnist\ncapacity:\n  continuous: {iters: -3}\n');
+  const config = await jvae(['train', '--config', 'bad.yaml']);
+  assert.equal(config.code, 1);
+  assert.match(config.stderr, /capacity\.continuous\.iters/);
+
+  const missing = await jvae(['eval', 'no-such-dir', '--json']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no-such-dir/);
+});
