@@ -131,7 +131,9 @@ export class TrialWorker {
     const controller = new AbortController();
     this.current = { trialId, controller };
     if (this.stopping) controller.abort(new TrialInterrupt('shutdown'));
-    await this.presence.update('busy', trialId);
+    // The registry is informational (heartbeats keep it current): not awaited, so a trial
+    // never waits for it. Updates stay ordered and their errors are logged by the presence.
+    void this.presence.update('busy', trialId);
     try {
       const outcome = await this.runner.run(trialId, controller.signal);
       if (outcome.state === 'released') {
@@ -142,7 +144,7 @@ export class TrialWorker {
       return outcome;
     } finally {
       this.current = undefined;
-      if (!this.stopping) await this.presence.update('idle');
+      if (!this.stopping) void this.presence.update('idle');
     }
   }
 }
