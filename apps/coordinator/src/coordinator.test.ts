@@ -6,21 +6,9 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QUEUES, bullPrefix, coordinatorClient, type CheckpointChunk__Output, type SweepEvent__Output } from '@jvae/protocol';
+import { QUEUES, bullPrefix, coordinatorClient, type CheckpointChunk__Output, type SweepEvent__Output, checkHealth } from '@jvae/protocol';
 import { SweepStore } from '@jvae/store';
-import {
-  REDIS_URL,
-  TOKEN,
-  checkpointFiles,
-  cleanUp,
-  eventually,
-  healthCheck,
-  specText,
-  startTestCoordinator,
-  testSettings,
-  uploadChunks,
-  type TestCoordinator,
-} from './testing.js';
+import { REDIS_URL, TOKEN, checkpointFiles, cleanUp, eventually, specText, startTestCoordinator, testSettings, uploadChunks, type TestCoordinator } from './testing.js';
 
 const settings = testSettings();
 let coordinator: TestCoordinator;
@@ -54,8 +42,8 @@ async function submit(count: number): Promise<string[]> {
 
 describe('coordinator gRPC', () => {
   it('reports SERVING to health checks without a token', async () => {
-    assert.equal((await healthCheck(coordinator.grpcAddress)).status, 'SERVING');
-    assert.equal((await healthCheck(coordinator.grpcAddress, 'jvae.v1.Coordinator')).status, 'SERVING');
+    assert.equal((await checkHealth(coordinator.grpcAddress)).status, 'SERVING');
+    assert.equal((await checkHealth(coordinator.grpcAddress, 'jvae.v1.Coordinator')).status, 'SERVING');
   });
 
   it('refuses calls without the right token', async () => {
@@ -325,6 +313,6 @@ describe('restart', () => {
     coordinator = await startTestCoordinator(settings);
     assert.ok(await queue.getJob(a!), 'the running trial is queued again');
     assert.ok(await queue.getJob(b!), 'the queued trial is queued again');
-    assert.equal((await healthCheck(coordinator.grpcAddress)).status, 'SERVING');
+    assert.equal((await checkHealth(coordinator.grpcAddress)).status, 'SERVING');
   });
 });

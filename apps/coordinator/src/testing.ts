@@ -3,8 +3,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import { service as healthService } from 'grpc-health-check';
 import { Redis } from 'ioredis';
 import { coordinatorClient, type CheckpointChunk, type CoordinatorConnection } from '@jvae/protocol';
 import { deletePrefix } from '@jvae/store';
@@ -98,25 +96,6 @@ export function* uploadChunks(
     }
   }
   if (overrides.extraPath) yield { file: { path: overrides.extraPath, offset: 0, data: Buffer.from('x') } };
-}
-
-/** grpc.health.v1.Health/Check, without a token. */
-export function healthCheck(address: string, service = ''): Promise<{ status: string }> {
-  const Health = grpc.makeGenericClientConstructor(healthService, 'Health');
-  const client = new Health(address, grpc.credentials.createInsecure());
-  return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(
-      '/grpc.health.v1.Health/Check',
-      (value: object) => healthService.Check.requestSerialize(value),
-      (bytes: Buffer) => healthService.Check.responseDeserialize(bytes) as { status: string },
-      { service },
-      (error, response) => {
-        client.close();
-        if (error || !response) reject(error);
-        else resolve(response);
-      },
-    );
-  });
 }
 
 /** Polls `check` until it returns a value other than undefined (or times out). */

@@ -9,11 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { service as healthService } from 'grpc-health-check';
 import { checkToken } from './auth.js';
 import { coordinatorClient } from './coordinator-connection.js';
 import type { CheckpointChunk, CheckpointChunk__Output, CoordinatorHandlers } from './generated/index.js';
-import { HEALTH_SERVICE, serveHealthAndReflection } from './health.js';
+import { HEALTH_SERVICE, checkHealth, serveHealthAndReflection } from './health.js';
 import { loadProtos } from './protos.js';
 import { clientCredentials, serverCredentials } from './tls.js';
 import type { TlsFiles } from './config.js';
@@ -58,23 +57,6 @@ async function startServer(credentials: grpc.ServerCredentials): Promise<{ serve
   return { server, address: `127.0.0.1:${port}` };
 }
 
-function healthCheck(address: string, service: string, credentials = grpc.credentials.createInsecure()) {
-  const Health = grpc.makeGenericClientConstructor(healthService, 'Health');
-  const client = new Health(address, credentials);
-  return new Promise<{ status: string }>((resolve, reject) => {
-    client.makeUnaryRequest(
-      '/grpc.health.v1.Health/Check',
-      (value: object) => healthService.Check.requestSerialize(value),
-      (bytes: Buffer) => healthService.Check.responseDeserialize(bytes) as { status: string },
-      { service },
-      (error, response) => {
-        client.close();
-        if (error || !response) reject(error);
-        else resolve(response);
-      },
-    );
-  });
-}
 
 let plain: { server: grpc.Server; address: string };
 before(async () => {
@@ -83,9 +65,9 @@ before(async () => {
 after(() => plain.server.forceShutdown());
 
 test('health Check answers SERVING for the server and the named service', async () => {
-  assert.equal((await healthCheck(plain.address, '')).status, 'SERVING');
-  assert.equal((await healthCheck(plain.address, 'jvae.v1.Coordinator')).status, 'SERVING');
-  await assert.rejects(healthCheck(plain.address, 'jvae.v1.Nope'), { code: grpc.status.NOT_FOUND });
+  assert.equal((await checkHealth(plain.address, '')).status, 'SERVING');
+  assert.equal((await checkHealth(plain.address, 'jvae.v1.Coordinator')).status, 'SERVING');
+  await assert.rejects(checkHealth(plain.address, 'jvae.v1.Nope'), { code: grpc.status.NOT_FOUND });
 });
 
 test('reflection lists the services and describes them', async () => {
@@ -175,11 +157,11 @@ test('TLS from cert files: the client trusts the CA and reaches the server', asy
   }
   const secure = await startServer(serverCredentials(files));
   t.after(() => secure.server.forceShutdown());
-  assert.equal((await healthCheck(secure.address, '', clientCredentials({ ca: files.ca }))).status, 'SERVING');
+  assert.equal((await checkHealth(secure.address, '', clientCredentials({ ca: files.ca }))).status, 'SERVING');
   const client = coordinatorClient(secure.address, { token: TOKEN, tls: { ca: files.ca } });
   t.after(() => client.close());
   assert.equal((await client.listWorkers()).workers.length, 1);
-  await assert.rejects(healthCheck(secure.address, ''), { code: grpc.status.UNAVAILABLE });
+  await assert.rejects(checkHealth(secure.address, ''), { code: grpc.status.UNAVAILABLE });
 });
 
 test('unreadable TLS files are reported with their variable', () => {

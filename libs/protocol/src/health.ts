@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { HealthImplementation, protoPath as healthProtoPath, service as healthService } from 'grpc-health-check';
 import { PROTO_LOADER_OPTIONS, loadProtos } from './protos.js';
 
 export const HEALTH_SERVICE = 'grpc.health.v1.Health';
@@ -35,4 +35,27 @@ export function serveHealthAndReflection(
   );
   reflection.addToServer(server);
   return health;
+}
+
+/** Asks a server's standard health service about `service` ('' = the whole server), as probes do. */
+export function checkHealth(
+  address: string,
+  service = '',
+  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+): Promise<{ status: string }> {
+  const Health = grpc.makeGenericClientConstructor(healthService, 'Health');
+  const client = new Health(address, credentials);
+  return new Promise((resolve, reject) => {
+    client.makeUnaryRequest(
+      `/${HEALTH_SERVICE}/Check`,
+      (value: object) => healthService.Check.requestSerialize(value),
+      (bytes: Buffer) => healthService.Check.responseDeserialize(bytes) as { status: string },
+      { service },
+      (error, response) => {
+        client.close();
+        if (error || !response) reject(error);
+        else resolve(response);
+      },
+    );
+  });
 }

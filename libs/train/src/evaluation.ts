@@ -59,18 +59,9 @@ function encodeValidation(model: JointVae, dataset: Dataset, step: number, chunk
   return parts;
 }
 
-function concatFloat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-function concatInt(parts: Int32Array[]): Int32Array {
-  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+/** The parts laid end to end in one array of their type. */
+function concat<T extends Float32Array | Int32Array>(parts: T[], make: (length: number) => T): T {
+  const out = make(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const part of parts) {
     out.set(part, offset);
@@ -115,7 +106,7 @@ export function evaluate(model: JointVae, dataset: Dataset, options: EvaluateOpt
     capacityDisc: report.capacities.disc,
     tau: report.tau,
   };
-  const categories = config.latent.discrete.map((_, i) => concatInt(parts.map((e) => e.categories[i])));
+  const categories = config.latent.discrete.map((_, i) => concat(parts.map((e) => e.categories[i]), (n) => new Int32Array(n)));
   const labels = validation.labels;
   if (labels && categories.length > 0) {
     const labelCount = dataset.labelCount ?? labels.reduce((max, l) => Math.max(max, l + 1), 0);
@@ -124,7 +115,7 @@ export function evaluate(model: JointVae, dataset: Dataset, options: EvaluateOpt
     );
   }
   if (validation.factors && dataset.factorSizes) {
-    const codes = jointCodes(concatFloat(parts.map((e) => e.mu)), categories, config.latent.continuous, n);
+    const codes = jointCodes(concat(parts.map((e) => e.mu), (n) => new Float32Array(n)), categories, config.latent.continuous, n);
     const input = { ...codes, factors: validation.factors, factorSizes: dataset.factorSizes };
     const d = config.latent.continuous;
     const activeDims = [...active, ...categories.map((_, i) => d + i)];
