@@ -392,7 +392,6 @@ export class SweepStore {
       .hget(sweepKey, 'cancelled')
       .hset(sweepKey, 'cancelled', '1', 'updatedAt', String(now))
       .exec()) as [[Error | null, string | null], unknown];
-    if (previous !== '1') await this.events.append({ type: 'sweep', sweepId, state: 'cancelled', time: now });
     const result: CancelResult = { cancelled: [], stopping: [] };
     for (const id of await this.trialIds(sweepId)) {
       const { applied, previous: state } = await this.transitionTrial(id, ['queued'], 'cancelled');
@@ -401,6 +400,8 @@ export class SweepStore {
         if (await this.requestStop(id, 'cancel')) result.stopping.push(id);
       }
     }
+    // Logged after the queued trials are cancelled, so a watcher's snapshot never shows them queued.
+    if (previous !== '1') await this.events.append({ type: 'sweep', sweepId, state: 'cancelled', time: now });
     return result;
   }
 
