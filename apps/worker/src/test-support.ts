@@ -10,6 +10,9 @@ import { startCoordinator, type RunningCoordinator } from '@jvae/coordinator';
 import { coordinatorClient, type CoordinatorConnection } from '@jvae/protocol';
 import { SweepStore, deletePrefix, type NewSweep } from '@jvae/store';
 import { expandTrials, parseSweepSpec } from '@jvae/sweep';
+import { CheckpointTransfer } from './checkpoint-transfer.js';
+import { DatasetCache } from './dataset-cache.js';
+import { TrialRunner, type TrialRunnerOptions } from './trial-runner.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -119,4 +122,17 @@ export async function startTestBed(): Promise<TestBed> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A TrialRunner on the test bed: its store and coordinator, one compute thread, the test backend. */
+export function testRunner(bed: TestBed, options: Pick<TrialRunnerOptions, 'workerId' | 'log'> & Partial<TrialRunnerOptions>): TrialRunner {
+  return new TrialRunner({
+    store: bed.store,
+    transfer: new CheckpointTransfer(bed.client),
+    datasets: new DatasetCache(),
+    workDir: bed.workDir,
+    threads: 1,
+    backend: TEST_BACKEND,
+    ...options,
+  });
 }

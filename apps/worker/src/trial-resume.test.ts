@@ -5,11 +5,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CheckpointTransfer } from './checkpoint-transfer.js';
-import { DatasetCache } from './dataset-cache.js';
-import { TEST_BACKEND, startTestBed, sweepInput, tinySpec, waitFor, type TestBed } from './test-support.js';
+import { startTestBed, testRunner, sweepInput, tinySpec, waitFor, type TestBed } from './test-support.js';
 import { TrialInterrupt } from './trial-interrupt.js';
-import { TrialRunner } from './trial-runner.js';
+import type { TrialRunner } from './trial-runner.js';
 
 let bed: TestBed;
 let runner: TrialRunner;
@@ -17,16 +15,7 @@ const logs: string[] = [];
 
 before(async () => {
   bed = await startTestBed();
-  runner = new TrialRunner({
-    store: bed.store,
-    transfer: new CheckpointTransfer(bed.client),
-    datasets: new DatasetCache(),
-    workerId: 'resume-test',
-    workDir: bed.workDir,
-    threads: 1,
-    backend: TEST_BACKEND,
-    log: (line) => logs.push(line),
-  });
+  runner = testRunner(bed, { workerId: 'resume-test', log: (line) => logs.push(line) });
 });
 
 after(() => bed.close());

@@ -6,26 +6,15 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readCheckpoint } from '@jvae/train';
 import { CheckpointTransfer } from './checkpoint-transfer.js';
-import { DatasetCache } from './dataset-cache.js';
-import { TEST_BACKEND, startTestBed, sweepInput, tinySpec, waitFor, type TestBed } from './test-support.js';
-import { TrialRunner } from './trial-runner.js';
+import { startTestBed, testRunner, sweepInput, tinySpec, waitFor, type TestBed } from './test-support.js';
+import type { TrialRunner } from './trial-runner.js';
 
 let bed: TestBed;
 let runner: TrialRunner;
 
 before(async () => {
   bed = await startTestBed();
-  runner = new TrialRunner({
-    store: bed.store,
-    transfer: new CheckpointTransfer(bed.client),
-    datasets: new DatasetCache(),
-    workerId: 'runner-test',
-    workDir: bed.workDir,
-    threads: 1,
-    backend: TEST_BACKEND,
-    reportEveryMs: 0,
-    log: () => {},
-  });
+  runner = testRunner(bed, { workerId: 'runner-test', reportEveryMs: 0, log: () => {} });
 });
 
 after(() => bed.close());
