@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { PRESETS, type ModelConfig } from './config.js';
-import { JointVae } from './joint-vae.js';
+import { JointVae, type KlSums, type ShardPass } from './joint-vae.js';
 import { capacitySign } from './loss.js';
 import { sampleNoise, type Noise } from './noise.js';
 import { continuousCapacity, discreteCapacity, temperatureAt } from './schedule.js';
@@ -117,6 +117,12 @@ function relativeError(actual: Float32Array, expected: Float32Array): number {
   return Math.sqrt(diff / norm);
 }
 
+/** Sums of KL_cont and KL_disc over `x` (the encoder's, so the same in eval mode). */
+function klSums(vae: JointVae, x: tf.Tensor4D): KlSums {
+  const { klCont, klDisc, count } = vae.evaluate(x, 0);
+  return { klCont: klCont * count, klDisc: klDisc * count, count };
+}
+
 function mnist(formulation: ModelConfig['formulation']): ModelConfig {
   return { ...PRESETS.mnist, formulation, temperature: formulation === 'dupont' ? 0.67 : 1 };
 }
@@ -146,8 +152,8 @@ describe('JointVae (dupont, 32×32)', () => {
     // Start each capacity between the global KL and the last shard's own KL, so that shard
     // alone would take the other slope of |C - KL|: only the global KL gives the right gradient.
     const last = tf.slice(x, [2, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
-    const lastKl = initial.klSums(last);
-    const globalKl = initial.klSums(x);
+    const lastKl = klSums(initial, last);
+    const globalKl = klSums(initial, x);
     last.dispose();
     const between = (shard: number, global: number) => (shard + global / batch) / 2;
     const preset = PRESETS.mnist.capacity;
@@ -301,6 +307,16 @@ describe('JointVae (dupont, 32×32)', () => {
     checkGradient(vae, x, noise, step, gradient);
   });
 
+  /** A pass of this step that reports the shard's KL sums and answers `global`. */
+  const passWith = (report: (local: KlSums) => void, global: { klCont: number; klDisc: number }): ShardPass => ({
+    step,
+    globalBatchSize: batch,
+    globalKl: (sums) => {
+      report(sums);
+      return global;
+    },
+  });
+
   test('shard gradients with the global KL sum exactly to the whole-batch gradient', () => {
     const tensorsBefore = tf.memory().numTensors;
     const shards = shardRanges.map(({ offset, count }) => ({
@@ -308,27 +324,31 @@ describe('JointVae (dupont, 32×32)', () => {
       // Each shard draws its own noise by global sample index.
       noise: sampleNoise(config, NOISE_SEED, step, offset, count),
     }));
-    const klSums = shards.map((s) => vae.klSums(s.images));
-    const ctx = {
-      step,
-      globalBatchSize: batch,
-      klCont: klSums.reduce((a, s) => a + s.klCont, 0) / batch,
-      klDisc: klSums.reduce((a, s) => a + s.klDisc, 0) / batch,
+    // Each shard's pass reports its KL sums; their sum over the global batch is the global KL.
+    const out = new Float32Array(vae.size);
+    const local = shards.map((shard) => {
+      let reported: KlSums | undefined;
+      vae.shardGradients(shard.images, shard.noise, passWith((sums) => (reported = sums), { klCont: 0, klDisc: 0 }), out);
+      assert.ok(reported, 'the pass reported its KL sums');
+      return reported;
+    });
+    const global = {
+      klCont: local.reduce((a, s) => a + s.klCont, 0) / batch,
+      klDisc: local.reduce((a, s) => a + s.klDisc, 0) / batch,
     };
-    assert.ok(Math.abs(ctx.klCont - stepLoss.klCont) < 1e-6 * Math.max(1, stepLoss.klCont) + 1e-9);
-    assert.ok(Math.abs(ctx.klDisc - stepLoss.klDisc) < 1e-6 * Math.max(1, stepLoss.klDisc) + 1e-9);
+    assert.ok(Math.abs(global.klCont - stepLoss.klCont) < 1e-6 * Math.max(1, stepLoss.klCont) + 1e-9);
+    assert.ok(Math.abs(global.klDisc - stepLoss.klDisc) < 1e-6 * Math.max(1, stepLoss.klDisc) + 1e-9);
     // The last shard's own KL is on the other side of the capacity from the global KL.
     const { continuous, discrete } = config.capacity;
-    const last = klSums[1];
-    assert.notEqual(capacitySign(last.klCont, continuous.min), capacitySign(ctx.klCont, continuous.min));
-    assert.notEqual(capacitySign(last.klDisc, discrete.min), capacitySign(ctx.klDisc, discrete.min));
+    const last = local[1];
+    assert.notEqual(capacitySign(last.klCont, continuous.min), capacitySign(global.klCont, continuous.min));
+    assert.notEqual(capacitySign(last.klDisc, discrete.min), capacitySign(global.klDisc, discrete.min));
 
     const summed = new Float32Array(vae.size);
-    const out = new Float32Array(vae.size);
     let reconSum = 0;
     let count = 0;
     for (const shard of shards) {
-      const sums = vae.shardGradients(shard.images, shard.noise, ctx, out);
+      const sums = vae.shardGradients(shard.images, shard.noise, passWith(() => {}, global), out);
       out.forEach((g, i) => (summed[i] += g));
       reconSum += sums.reconSum;
       count += sums.count;
@@ -348,8 +368,7 @@ describe('JointVae (dupont, 32×32)', () => {
     const small = tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
     const smallNoise = sampleNoise(config, NOISE_SEED, 1, 0, 1);
     for (let i = 0; i < 2; i++) {
-      vae.klSums(small);
-      vae.shardGradients(small, smallNoise, { step: 1, globalBatchSize: 1, klCont: 1, klDisc: 1 }, out);
+      vae.shardGradients(small, smallNoise, { step: 1, globalBatchSize: 1, globalKl: () => ({ klCont: 1, klDisc: 1 }) }, out);
       vae.loss(small, smallNoise, 1);
       vae.evaluate(small, 1);
       vae.setWeights(vae.getWeights());

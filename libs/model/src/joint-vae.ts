@@ -22,7 +22,6 @@ import {
   reconPerSample,
   shardShareLoss,
   type LossTerms,
-  type ShardContext,
 } from './loss.js';
 import type { Noise } from './noise.js';
 import { continuousCapacity, discreteCapacity, temperatureAt } from './schedule.js';
@@ -48,6 +47,20 @@ export interface KlSums {
   klCont: number;
   klDisc: number;
   count: number;
+}
+
+/** The global batch's KL means. */
+export interface GlobalKl {
+  klCont: number;
+  klDisc: number;
+}
+
+/** What a shard's gradient pass needs to know about the whole step. */
+export interface ShardPass {
+  step: number;
+  globalBatchSize: number;
+  /** Called once mid-pass with this shard's KL sums; returns the global batch's KL means. */
+  globalKl(local: KlSums): GlobalKl;
 }
 
 /** Sums over a shard's samples of the per-sample loss terms. */
@@ -166,34 +179,32 @@ export class JointVae {
     return tf.tidy(() => tf.sigmoid(decoderLogits(this.decoder, latent)));
   }
 
-  /** Sums over these samples of KL_cont and KL_disc (encoder only): summed over shards, / B = global KL. */
-  klSums(images: tf.Tensor4D): KlSums {
-    const sums = tf.tidy(() => {
-      const { mu, logvar, logits } = this.encode(images);
-      return tf.stack([tf.sum(klContPerSample(mu, logvar)), tf.sum(klDiscPerSample(logits))]);
-    });
-    const [klCont, klDisc] = readAndDispose(sums);
-    return { klCont, klDisc, count: images.shape[0] };
-  }
-
   /**
    * Writes into `out` the gradient of this shard's share of the global loss (see
-   * shardShareLoss), given the global batch's KL means in `ctx`. Summed over the shards of
-   * a step, `out` equals lossAndGradients' gradient on the global batch with the same noise.
+   * shardShareLoss). The share needs the global batch's KL means, which depend on every
+   * shard: mid-pass, after the forward pass, `pass.globalKl` receives this shard's KL sums and
+   * returns the global means (a compute thread blocks there while the sums of all shards
+   * are reduced), so each step runs the encoder once. Summed over the shards of a step,
+   * `out` equals lossAndGradients' gradient on the global batch with the same noise.
    */
-  shardGradients(images: tf.Tensor4D, noise: Noise, ctx: ShardContext, out: Float32Array): ShardSums {
-    if (!(ctx.globalBatchSize >= images.shape[0])) {
-      throw new Error(`shard of ${images.shape[0]} images exceeds the global batch size ${ctx.globalBatchSize}`);
+  shardGradients(images: tf.Tensor4D, noise: Noise, pass: ShardPass, out: Float32Array): ShardSums {
+    const count = images.shape[0];
+    if (!(pass.globalBatchSize >= count)) {
+      throw new Error(`shard of ${count} images exceeds the global batch size ${pass.globalBatchSize}`);
     }
-    const tau = temperatureAt(this.config, ctx.step);
+    const { step, globalBatchSize } = pass;
+    const tau = temperatureAt(this.config, step);
     const [reconSum, klContSum, klDiscSum] = this.backprop(out, () => {
       const perSample = this.perSampleTerms(images, noise, tau);
+      const klSums = tf.stack([tf.sum(perSample.klCont), tf.sum(perSample.klDisc)]);
+      const [klCont, klDisc] = klSums.dataSync();
+      const global = pass.globalKl({ klCont, klDisc, count });
       return {
-        loss: shardShareLoss(perSample, this.config, ctx),
-        stats: tf.stack([tf.sum(perSample.recon), tf.sum(perSample.klCont), tf.sum(perSample.klDisc)]),
+        loss: shardShareLoss(perSample, this.config, { step, globalBatchSize, ...global }),
+        stats: tf.concat([tf.reshape(tf.sum(perSample.recon), [1]), klSums]),
       };
     });
-    return { reconSum, klContSum, klDiscSum, count: images.shape[0] };
+    return { reconSum, klContSum, klDiscSum, count };
   }
 
   /** The train-mode loss of one process on a whole batch (forward only). */

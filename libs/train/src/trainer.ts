@@ -3,8 +3,8 @@
  *
  *   1. this rank's shard of the global batch is copied into shared memory and split
  *      across the compute threads (noise always by global-batch index);
- *   2. KL sums from every thread, summed in thread order, then across ranks by the
- *      reducer (Float64), give the global-batch KL means;
+ *   2. mid-pass, the KL sums of every thread, summed in thread order, then across ranks
+ *      by the reducer (Float64), give the global-batch KL means the threads wait for;
  *   3. every thread's shard gradient, summed in thread order, then across ranks,
  *      is the gradient of the global-batch loss; Adam updates the master weights,
  *      which the threads reload before the next step.
@@ -143,6 +143,7 @@ export class Trainer {
         threads,
         parameters: model.size,
         maxImages: largestShard.end,
+        asyncKlReduction: world > 1,
       });
       try {
         return new Trainer(config, dataset, options, model, pool, backend, rank, world);
@@ -253,22 +254,14 @@ export class Trainer {
     gatherImages(train, indices, this.pool.images.subarray(0, indices.length * pixels));
     const slices = this.pool.slices(indices.length, globalOffset);
 
-    const kl = new Float64Array(3);
-    for (const sums of await this.pool.klSums(slices)) {
-      kl[0] += sums.klCont;
-      kl[1] += sums.klDisc;
-      kl[2] += sums.count;
-    }
-    await reducer?.allReduce(t, kl);
-    if (kl[2] !== batchSize) {
-      throw new TrainingError(`the ranks' shards hold ${kl[2]} samples, the global batch is ${batchSize}`, t + 1);
-    }
-    const klCont = kl[0] / batchSize;
-    const klDisc = kl[1] / batchSize;
-
     const size = this.model.size;
     const grads = this.payload.subarray(0, size);
-    const shardSums = await this.pool.gradients(slices, { step: t, globalBatchSize: batchSize, klCont, klDisc }, grads);
+    const reduceKl = reducer && ((kl: Float64Array) => reducer.allReduce(t, kl));
+    const { klCont, klDisc, slices: shardSums } = await this.pool
+      .gradients(slices, { step: t, globalBatchSize: batchSize }, grads, reduceKl)
+      .catch((err: unknown) => {
+        throw err instanceof TrainingError && err.step === undefined ? new TrainingError(err.message, t + 1) : err;
+      });
     this.payload[size] = shardSums.reduce((sum, s) => sum + s.reconSum, 0);
     await reducer?.allReduce(t, this.payload);
     const terms = { recon: this.payload[size] / batchSize, klCont, klDisc };

@@ -1,6 +1,7 @@
 /** Entry point of a compute thread: selects its own backend, builds its model, answers requests. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '@jvae/model';
+import { KlExchange } from './kl-exchange.js';
 import { ShardComputer } from './shard-computer.js';
 import type { ThreadReply, ThreadRequest, ThreadSetup } from './thread-protocol.js';
 
@@ -13,15 +14,19 @@ const computer = ShardComputer.create(setup.config, {
   images: new Float32Array(setup.images),
   grads: new Float32Array(setup.grads),
 });
+const exchange = KlExchange.attach(setup.exchange);
 
-port.on('message', (request: ThreadRequest) => {
-  let reply: ThreadReply;
+const send = (reply: ThreadReply) => port.postMessage(reply);
+
+port.on('message', ({ id, task }: ThreadRequest) => {
   try {
-    const result = request.kind === 'kl' ? computer.klSums(request.task) : computer.gradients(request.task);
-    reply = { type: 'result', id: request.id, result };
+    const result = computer.gradients(task, (sums) => {
+      send({ type: 'kl', id, sums });
+      return exchange.await(task.generation, true);
+    });
+    send({ type: 'result', id, result });
   } catch (err) {
-    reply = { type: 'failed', id: request.id, message: err instanceof Error ? err.message : String(err) };
+    send({ type: 'failed', id, message: err instanceof Error ? err.message : String(err) });
   }
-  port.postMessage(reply);
 });
-port.postMessage({ type: 'ready' } satisfies ThreadReply);
+send({ type: 'ready' });

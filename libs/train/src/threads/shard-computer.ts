@@ -1,11 +1,11 @@
 /**
- * The work of one compute thread: KL sums and shard gradients for a contiguous slice
- * of the rank's images, reading weights and images from shared memory and writing
+ * The work of one compute thread: the shard gradient of a contiguous slice of the
+ * rank's images, reading weights and images from shared memory and writing
  * the gradient into its own shared region. The same code runs inside a worker
  * thread and in-process, so both give identical arithmetic.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { JointVae, sampleNoise, type KlSums, type ShardSums } from '@jvae/model';
+import { JointVae, sampleNoise, type GlobalKl, type KlSums, type ShardSums } from '@jvae/model';
 import type { TrainConfig } from '@jvae/model/config';
 
 /** Views of the shared regions a computer reads and writes. */
@@ -25,17 +25,13 @@ export interface ShardSlice {
   globalOffset: number;
 }
 
-export interface KlTask {
+export interface GradientTask {
   slice: ShardSlice;
   weightsVersion: number;
-}
-
-export interface GradientTask extends KlTask {
   step: number;
   globalBatchSize: number;
-  /** KL means of the global batch, from the reduced KL sums. */
-  klCont: number;
-  klDisc: number;
+  /** The KL exchange's generation before this step's release. */
+  generation: number;
 }
 
 export class ShardComputer {
@@ -55,17 +51,14 @@ export class ShardComputer {
     return new ShardComputer(JointVae.create(config, config.seed), config, buffers);
   }
 
-  klSums(task: KlTask): KlSums {
+  /** Runs the pass; mid-pass, `globalKl` turns this slice's KL sums into the global means. */
+  gradients(task: GradientTask, globalKl: (local: KlSums) => GlobalKl): ShardSums {
     this.syncWeights(task.weightsVersion);
-    return this.withImages(task.slice, (images) => this.model.klSums(images));
-  }
-
-  gradients(task: GradientTask): ShardSums {
-    this.syncWeights(task.weightsVersion);
-    const { slice, step } = task;
+    const { slice, step, globalBatchSize } = task;
     const noise = sampleNoise(this.config, this.config.seed, step, slice.globalOffset, slice.end - slice.start);
-    const ctx = { step, globalBatchSize: task.globalBatchSize, klCont: task.klCont, klDisc: task.klDisc };
-    return this.withImages(slice, (images) => this.model.shardGradients(images, noise, ctx, this.buffers.grads));
+    return this.withImages(slice, (images) =>
+      this.model.shardGradients(images, noise, { step, globalBatchSize, globalKl }, this.buffers.grads),
+    );
   }
 
   dispose(): void {

@@ -1,7 +1,7 @@
 /** Messages between the trainer and a compute thread (data itself goes through shared memory). */
 import type { TrainConfig } from '@jvae/model/config';
 import type { KlSums, ShardSums } from '@jvae/model';
-import type { GradientTask, KlTask } from './shard-computer.js';
+import type { GradientTask } from './shard-computer.js';
 
 /** What a compute thread starts from (its workerData). */
 export interface ThreadSetup {
@@ -12,13 +12,15 @@ export interface ThreadSetup {
   weights: SharedArrayBuffer;
   images: SharedArrayBuffer;
   grads: SharedArrayBuffer;
+  /** The KlExchange the pool releases each step's threads through. */
+  exchange: SharedArrayBuffer;
 }
 
-export type ThreadRequest =
-  | { id: number; kind: 'kl'; task: KlTask }
-  | { id: number; kind: 'gradients'; task: GradientTask };
+export type ThreadRequest = { id: number; task: GradientTask };
 
 export type ThreadReply =
   | { type: 'ready' }
-  | { type: 'result'; id: number; result: KlSums | ShardSums }
+  /** Mid-pass: the slice's KL sums; the thread then waits on the exchange. */
+  | { type: 'kl'; id: number; sums: KlSums }
+  | { type: 'result'; id: number; result: ShardSums }
   | { type: 'failed'; id: number; message: string };

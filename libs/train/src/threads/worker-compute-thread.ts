@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { KlSums, ShardSums } from '@jvae/model';
 import { TrainingError } from '../training-error.js';
-import type { GradientTask, KlTask } from './shard-computer.js';
+import type { GradientTask } from './shard-computer.js';
 import type { ThreadReply, ThreadRequest, ThreadSetup } from './thread-protocol.js';
 
 // Workers do not inherit the parent's `--import tsx` loader in Node 20, so the thread
@@ -15,7 +15,11 @@ const TSX_API = import.meta.resolve('tsx/esm/api');
 const ENTRY = new URL('./compute-thread.ts', import.meta.url).href;
 const BOOTSTRAP = `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(ENTRY)}); });`;
 
-type Pending = { resolve: (value: KlSums | ShardSums) => void; reject: (err: Error) => void };
+type Pending = {
+  resolve: (value: ShardSums) => void;
+  reject: (err: Error) => void;
+  onKl: (sums: KlSums) => void;
+};
 
 export class WorkerComputeThread {
   private readonly pending = new Map<number, Pending>();
@@ -55,12 +59,14 @@ export class WorkerComputeThread {
     });
   }
 
-  klSums(task: KlTask): Promise<KlSums> {
-    return this.request({ id: this.nextId++, kind: 'kl', task }) as Promise<KlSums>;
-  }
-
-  gradients(task: GradientTask): Promise<ShardSums> {
-    return this.request({ id: this.nextId++, kind: 'gradients', task }) as Promise<ShardSums>;
+  /** Runs a gradient pass; `onKl` receives the slice's KL sums mid-pass, while the thread waits on the exchange. */
+  gradients(task: GradientTask, onKl: (sums: KlSums) => void): Promise<ShardSums> {
+    if (this.failure) return Promise.reject(this.failure);
+    const request: ThreadRequest = { id: this.nextId++, task };
+    return new Promise((resolve, reject) => {
+      this.pending.set(request.id, { resolve, reject, onKl });
+      this.worker.postMessage(request);
+    });
   }
 
   /** Terminates the thread; requests still pending are rejected. */
@@ -69,18 +75,11 @@ export class WorkerComputeThread {
     await this.worker.terminate();
   }
 
-  private request(request: ThreadRequest): Promise<KlSums | ShardSums> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.pending.set(request.id, { resolve, reject });
-      this.worker.postMessage(request);
-    });
-  }
-
   private settle(reply: ThreadReply): void {
     if (reply.type === 'ready') return;
     const pending = this.pending.get(reply.id);
     if (!pending) return;
+    if (reply.type === 'kl') return pending.onKl(reply.sums);
     this.pending.delete(reply.id);
     if (reply.type === 'result') pending.resolve(reply.result);
     else pending.reject(new TrainingError(`compute thread ${this.index}: ${reply.message}`));
