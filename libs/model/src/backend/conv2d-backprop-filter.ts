@@ -1,18 +1,33 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { KernelCalls } from './kernel-calls.js';
 import { appendZeroImages, batchToChannels } from './layouts.js';
+import { transposedPatches } from './transposed-patches.js';
 
 /**
- * Conv2DBackpropFilter as ONE forward convolution, so it runs on the backend's
- * fast Conv2D (XNNPACK on wasm) instead of a scalar loop:
+ * Rows (filter taps x input channels) up to which the filter gradient is the
+ * patch-matrix product: both forms pay for XNNPACK packing dy on every call;
+ * the convolution also has the wasm Conv2D transpose it, the product has the
+ * patch matrix built in JS, which grows with the rows. Measured on wasm at
+ * batch 64: 9-32 rows 0-45% faster, 36 and more 5-40% slower.
+ */
+const PATCH_ROWS_MAX = 32;
+
+/**
+ * Conv2DBackpropFilter on the backend's fast matrix kernels (XNNPACK on wasm)
+ * instead of a scalar loop:
  *
  *   dW[kh,kw,ci,co] = sum_{b,oh,ow} x[b, oh*sh + kh - top, ow*sw + kw - left, ci] * dy[b,oh,ow,co]
  *
- * is a stride-1 convolution of x' = x laid out as [ci,H,W,b] (the batch becomes
- * the channels) with the filter dy' = dy laid out as [oh,ow,b,co], dilated by
- * the forward stride; its [ci,kh,kw,co] output transposed back is dW.
+ * For few rows kh*kw*ci that is one product Pᵀ·dy of the transposed patch
+ * matrix [kh*kw*ci, b*oh*ow] with dy as [b*oh*ow, co], neither operand
+ * transposed (XNNPACK's only fast case on wasm).
  *
- * `fallback` handles what this form does not (NCHW); without one those throw.
+ * Otherwise it is ONE forward convolution: a stride-1 convolution of x' = x
+ * laid out as [ci,H,W,b] (the batch becomes the channels) with the filter
+ * dy' = dy laid out as [oh,ow,b,co], dilated by the forward stride; its
+ * [ci,kh,kw,co] output transposed back is dW.
+ *
+ * `fallback` handles what these forms do not (NCHW); without one those throw.
  * `alignBatch` appends a zero image (it adds nothing to dW) where the batch
  * would give the rows of dy' a stride of a multiple of 1 KiB: the wasm Conv2D
  * transposes its filter on every call, and with such strides the writes of
@@ -35,26 +50,47 @@ export function conv2dBackpropFilterKernel(
         if (fallback) return calls.run(fallback, inputs, attrs);
         throw new Error(`Conv2DBackpropFilter on '${backendName}' supports only dataFormat 'NHWC'`);
       }
-      return filterGradient(calls, x, dy, a, alignBatch);
+      const conv = tf.backend_util.computeConv2DInfo(
+        x.shape as [number, number, number, number],
+        a.filterShape,
+        a.strides,
+        1,
+        a.pad,
+        a.dimRoundingMode,
+      );
+      return conv.filterHeight * conv.filterWidth * conv.inChannels <= PATCH_ROWS_MAX
+        ? patchFilterGradient(calls, x, dy, conv)
+        : dilatedConvFilterGradient(calls, x, dy, conv, alignBatch);
     },
   };
 }
 
-function filterGradient(
+function patchFilterGradient(
   calls: KernelCalls,
   x: tf.TensorInfo,
   dy: tf.TensorInfo,
-  { strides, pad, dimRoundingMode, filterShape }: tf.Conv2DBackpropFilterAttrs,
+  conv: tf.backend_util.Conv2DInfo,
+): tf.TensorInfo {
+  const { filterHeight, filterWidth, inChannels, outChannels } = conv;
+  const patches = conv.batchSize * conv.outHeight * conv.outWidth;
+  const patchesT = calls.create([filterHeight * filterWidth * inChannels, patches], (out) =>
+    transposedPatches(calls.values(x), out, conv),
+  );
+  const dyMatrix = calls.run(tf.Reshape, { x: dy }, { shape: [patches, outChannels] });
+  const grad = calls.run(tf.BatchMatMul, { a: patchesT, b: dyMatrix }, { transposeA: false, transposeB: false });
+  calls.dispose(patchesT, dyMatrix);
+  const out = calls.run(tf.Reshape, { x: grad }, { shape: conv.filterShape });
+  calls.dispose(grad);
+  return out;
+}
+
+function dilatedConvFilterGradient(
+  calls: KernelCalls,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  conv: tf.backend_util.Conv2DInfo,
   alignBatch: boolean,
 ): tf.TensorInfo {
-  const conv = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
   const { strideHeight, strideWidth, filterHeight, filterWidth, inHeight, inWidth, outHeight, outWidth } = conv;
   const { top, left } = conv.padInfo;
   // Pad the bottom/right so the output is exactly filterHeight x filterWidth;

@@ -11,24 +11,35 @@ interface Case {
   pad: 'same' | 'valid' | number;
 }
 
+/** Filter-gradient rows (filter taps x input channels) above 32 take the dilated-convolution form. */
 const cases: Case[] = [
   { x: [2, 9, 9, 3], filter: [4, 4, 3, 5], strides: 2, pad: 'same' },
-  { x: [2, 9, 9, 3], filter: [3, 3, 3, 5], strides: 2, pad: 'valid' },
-  { x: [3, 8, 8, 2], filter: [4, 4, 2, 4], strides: 2, pad: 'same' },
-  { x: [1, 7, 6, 2], filter: [3, 2, 2, 3], strides: 1, pad: 'same' },
-  { x: [2, 6, 5, 4], filter: [2, 3, 4, 3], strides: 1, pad: 'valid' },
+  { x: [2, 9, 9, 4], filter: [3, 3, 4, 5], strides: 2, pad: 'valid' },
   { x: [2, 8, 8, 3], filter: [5, 5, 3, 2], strides: 3, pad: 'valid' },
   // Enough input channels for one convolution per output phase.
   { x: [2, 8, 8, 16], filter: [4, 4, 16, 8], strides: 2, pad: 'same' },
   { x: [2, 9, 7, 12], filter: [3, 3, 12, 5], strides: 2, pad: 'same' },
-  // A filter smaller than the stride: some output phases get no taps.
-  { x: [3, 6, 6, 8], filter: [1, 1, 8, 4], strides: 2, pad: 'valid' },
   { x: [2, 10, 10, 9], filter: [3, 3, 9, 6], strides: [1, 2], pad: 'same' },
   // Rows never read by the filter gradient (cropped), and explicit padding.
-  { x: [2, 10, 10, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'valid' },
-  { x: [2, 7, 7, 3], filter: [3, 3, 3, 4], strides: 2, pad: 2 },
+  { x: [2, 10, 10, 4], filter: [3, 3, 4, 4], strides: 2, pad: 'valid' },
+  { x: [2, 7, 7, 4], filter: [3, 3, 4, 4], strides: 2, pad: 2 },
   // outHeight * outWidth * batch = 256: the wasm filter gradient adds a zero image.
   { x: [16, 8, 8, 4], filter: [4, 4, 4, 6], strides: 2, pad: 'same' },
+  // At most 32 rows: the filter gradient is the patch-matrix product.
+  { x: [3, 12, 12, 1], filter: [4, 4, 1, 5], strides: 2, pad: 'same' },
+  { x: [1, 9, 7, 1], filter: [3, 3, 1, 4], strides: 1, pad: 'valid' },
+  { x: [3, 10, 9, 1], filter: [2, 5, 1, 3], strides: 3, pad: 'same' },
+  { x: [5, 8, 8, 2], filter: [4, 4, 2, 3], strides: 2, pad: 'same' },
+  { x: [3, 8, 8, 2], filter: [4, 4, 2, 4], strides: 2, pad: 'same' },
+  { x: [2, 9, 9, 2], filter: [3, 3, 2, 4], strides: [2, 1], pad: 'same' },
+  { x: [2, 9, 8, 2], filter: [3, 3, 2, 4], strides: 2, pad: 1 },
+  { x: [1, 7, 6, 2], filter: [3, 2, 2, 3], strides: 1, pad: 'same' },
+  { x: [2, 6, 5, 4], filter: [2, 3, 4, 3], strides: 1, pad: 'valid' },
+  { x: [2, 10, 10, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'valid' },
+  // Whole patch rows and columns in the padding.
+  { x: [2, 5, 5, 1], filter: [2, 2, 1, 3], strides: 1, pad: 3 },
+  // A filter smaller than the stride: some output phases get no taps.
+  { x: [3, 6, 6, 8], filter: [1, 1, 8, 4], strides: 2, pad: 'valid' },
 ];
 
 const name = (c: Case) => `x ${c.x} filter ${c.filter} strides ${c.strides} pad ${c.pad}`;

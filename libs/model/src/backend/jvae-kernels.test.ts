@@ -6,7 +6,7 @@ import { registerJvaeKernels } from './index.js';
 import { readAll, valuesFor } from './test-support.js';
 
 const replaced = {
-  wasm: [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.BatchMatMul, tf._FusedMatMul],
+  wasm: [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.BatchMatMul, tf._FusedMatMul, tf.Sum],
   cpu: [tf.Conv2DBackpropFilter],
 };
 type BackendName = keyof typeof replaced;
@@ -26,6 +26,12 @@ function runAll(): tf.Tensor[] {
       x,
       w,
     ]),
+    // One input channel: the filter gradient is the patch-matrix product.
+    ...tf.grads((q: tf.Tensor) => tf.sum(tf.conv2d(t([4, 8, 8, 1], 12) as tf.Tensor4D, q as tf.Tensor4D, 2, 'same')))([
+      t([4, 4, 1, 6], 13),
+    ]),
+    tf.sum(x, [0, 1, 2]),
+    tf.sum(x, [1, 2], true),
     // Few output channels: all phases in one convolution.
     tf.conv2dTranspose(narrow, t([4, 4, 3, 2], 6) as tf.Tensor4D, [4, 8, 8, 3], 2, 'same'),
     tf.conv2dTranspose(dy, w, [4, 8, 8, 12], 2, 'same'),
@@ -44,7 +50,7 @@ describe('registerJvaeKernels', () => {
     registerJvaeKernels();
   });
 
-  test('replaces the gradient and matmul kernels, once', () => {
+  test('replaces the gradient, matmul and sum kernels, once', () => {
     const first = { wasm: kernelsOf('wasm'), cpu: kernelsOf('cpu') };
     registerJvaeKernels();
     for (const backend of ['wasm', 'cpu'] as const) {

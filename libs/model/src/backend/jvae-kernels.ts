@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { conv2dBackpropFilterKernel } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputKernel } from './conv2d-backprop-input.js';
+import { leadingAxesSumKernel } from './leading-axes-sum.js';
 import { untransposedMatMulKernel } from './untransposed-mat-mul.js';
 
 /** Backends whose kernels this module replaces, once each. */
@@ -30,6 +31,7 @@ function kernelsFor(backendName: string): tf.KernelConfig[] {
         conv2dBackpropInputKernel('wasm', stockKernel(tf.Conv2DBackpropInput, 'wasm')),
         untransposedMatMulKernel(stockKernel(tf.BatchMatMul, 'wasm')),
         untransposedMatMulKernel(stockKernel(tf._FusedMatMul, 'wasm')),
+        leadingAxesSumKernel(stockKernel(tf.Sum, 'wasm')),
       ];
     case 'cpu':
       // The stock cpu filter gradient is a scalar loop 30-60x slower than its
@@ -41,9 +43,9 @@ function kernelsFor(backendName: string): tf.KernelConfig[] {
 }
 
 /**
- * Registers the faster convolution-gradient and matmul kernels for the `cpu`
- * backend and, once @tensorflow/tfjs-backend-wasm is imported (it is loaded on
- * demand: `selectBackend` imports it and calls this again), for `wasm`.
+ * Registers the faster convolution-gradient, matmul and sum kernels for the
+ * `cpu` backend and, once @tensorflow/tfjs-backend-wasm is imported (it is
+ * loaded on demand: `selectBackend` imports it and calls this again), for `wasm`.
  * Results equal the stock kernels' up to float rounding. Idempotent.
  */
 export function registerJvaeKernels(): void {
