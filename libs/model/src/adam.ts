@@ -69,11 +69,16 @@ export class Adam {
     const { beta1, beta2, epsilon, m, v } = this;
     const stepSize = this.lr / (1 - beta1 ** this.t);
     const sqrtCorrection2 = Math.sqrt(1 - beta2 ** this.t);
+    const keep1 = 1 - beta1;
+    const keep2 = 1 - beta2;
     for (let i = 0; i < weights.length; i++) {
       const g = grads[i];
-      m[i] = beta1 * m[i] + (1 - beta1) * g;
-      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-      weights[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / sqrtCorrection2 + epsilon);
+      // Rounded to float32 as stored, so the update reads the moments it writes.
+      const mi = Math.fround(beta1 * m[i] + keep1 * g);
+      const vi = Math.fround(beta2 * v[i] + keep2 * g * g);
+      m[i] = mi;
+      v[i] = vi;
+      weights[i] -= (stepSize * mi) / (Math.sqrt(vi) / sqrtCorrection2 + epsilon);
     }
   }
 
