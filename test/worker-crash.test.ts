@@ -1,7 +1,10 @@
 // A worker process killed with SIGKILL in the middle of a trial: its job stalls back to the
-// queue and the other worker resumes the trial from the latest checkpoint, not from step 0.
+// queue and the other worker resumes the trial from the latest checkpoint, not from step 0;
+// the next worker started on the same work directory removes what the killed one left there.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Cluster, eventually } from './harness.js';
 
 const STEPS = 60;
@@ -30,6 +33,7 @@ test('a worker killed mid-trial: the trial completes on the other worker, contin
     });
     const victimId = first.workers[0]!;
     const victim = cluster.worker(victimId);
+    const victimDir = new RegExp(`^jvae-${victim.child.pid}-${trialId}-`);
     await victim.kill('SIGKILL');
     const killedAt = Date.now();
 
@@ -61,5 +65,12 @@ test('a worker killed mid-trial: the trial completes on the other worker, contin
     );
     assert.deepEqual(afterKill, afterKill.toSorted((a, b) => a - b), 'and in step order');
     assert.equal(afterKill.at(-1), STEPS);
+
+    const workDir = join(cluster.dir, 'work');
+    const leftovers = async () => (await readdir(workDir)).filter((name) => victimDir.test(name));
+    assert.equal((await leftovers()).length, 1, 'the killed attempt left its directory');
+    const replacement = await cluster.startWorker('replacement');
+    assert.match(replacement.output, /removed jvae-\d+-\S+, left by a worker that is gone/);
+    assert.deepEqual(await leftovers(), []);
   }),
 );

@@ -14,6 +14,7 @@ import { CheckpointIntegrityError } from './checkpoint-integrity-error.js';
 import type { CheckpointTransfer } from './checkpoint-transfer.js';
 import type { DatasetCache } from './dataset-cache.js';
 import { evalValues } from './eval-values.js';
+import { attemptDirPrefix } from './stale-work-dirs.js';
 import { TrialInterrupt, type InterruptReason } from './trial-interrupt.js';
 
 export interface TrialAttemptDeps {
@@ -48,7 +49,8 @@ export interface AttemptResult {
  * checkpoint if it has one and resumes from it, trains, and on the way reports steps and
  * evaluations to the store (evaluating also at the ASHA rungs), uploads every checkpoint
  * the trainer writes, and looks for stop requests. Everything it writes locally lives in
- * a temporary directory that is removed when it ends, however it ends.
+ * a temporary directory that is removed when it ends, however it ends (after a SIGKILL,
+ * by the next worker started on the same work directory: see removeStaleWorkDirs).
  *
  * `signal` aborts for a stop request, a lost trial, or the outer signal (shutdown); its
  * reason is then a TrialInterrupt.
@@ -79,7 +81,7 @@ export class TrialAttempt {
 
   /** Trains to the config's last step; rejects with the error, or with the TrialInterrupt once aborted. */
   async train(): Promise<AttemptResult> {
-    const dir = await mkdtemp(join(this.deps.workDir, `jvae-${this.trial.id}-`));
+    const dir = await mkdtemp(join(this.deps.workDir, attemptDirPrefix(this.trial.id)));
     try {
       const config = resolveTrainConfig(this.trial.config);
       this.config = config;

@@ -7,6 +7,7 @@ import { SweepStore, WorkerRegistry } from '@jvae/store';
 import { CheckpointTransfer } from './checkpoint-transfer.js';
 import { DatasetCache } from './dataset-cache.js';
 import { RegistryPresence } from './registry-presence.js';
+import { removeStaleWorkDirs } from './stale-work-dirs.js';
 import { TrialInterrupt } from './trial-interrupt.js';
 import { TrialRunner, type TrialOutcome } from './trial-runner.js';
 import type { WorkerSettings } from './worker-settings.js';
@@ -56,6 +57,7 @@ export class TrialWorker {
     const log = options.log ?? ((message: string) => console.log(`[worker ${settings.id}] ${message}`));
     const backend = await selectBackend(config.backend);
     log(`backend ${backend.name}: ${backend.engine}${backend.reason ? ` (${backend.reason})` : ''}`);
+    for (const name of await removeStaleWorkDirs(settings.workDir)) log(`removed ${name}, left by a worker that is gone`);
     // BullMQ needs commands to wait for a reconnect rather than fail; the store shares the connection.
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
     const coordinator = coordinatorClient(config.coordinator, { token: config.token, tls: config.tls });
