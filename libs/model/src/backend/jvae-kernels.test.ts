@@ -6,7 +6,7 @@ import { registerJvaeKernels } from './index.js';
 import { readAll, valuesFor } from './test-support.js';
 
 const replaced = {
-  wasm: [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.BatchMatMul, tf._FusedMatMul, tf.Sum],
+  wasm: [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.BatchMatMul, tf._FusedMatMul, tf.Sum, tf.Identity],
   cpu: [tf.Conv2DBackpropFilter],
 };
 type BackendName = keyof typeof replaced;
@@ -38,6 +38,7 @@ function runAll(): tf.Tensor[] {
     tf.matMul(a, t([40, 5], 7), false, true),
     tf.matMul(t([5, 3], 8), t([5, 4], 9), true, false),
     tf.fused.matMul({ a, b: t([4, 5], 10), transposeB: true, bias: t([4], 11), activation: 'relu' }),
+    tf.clone(x),
   ];
 }
 
@@ -50,7 +51,7 @@ describe('registerJvaeKernels', () => {
     registerJvaeKernels();
   });
 
-  test('replaces the gradient, matmul and sum kernels, once', () => {
+  test('replaces the gradient, matmul, sum and identity kernels, once', () => {
     const first = { wasm: kernelsOf('wasm'), cpu: kernelsOf('cpu') };
     registerJvaeKernels();
     for (const backend of ['wasm', 'cpu'] as const) {
@@ -74,4 +75,34 @@ describe('registerJvaeKernels', () => {
       assert.equal(tf.backend().numDataIds(), dataIds);
     });
   }
+});
+
+describe('wasm Identity', () => {
+  before(async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    registerJvaeKernels();
+    await tf.setBackend('wasm');
+  });
+
+  test('a clone shares its buffer, outlives its source, and frees it with the last reference', () => {
+    const dataIds = tf.backend().numDataIds();
+    const source = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const clone = tf.clone(source);
+    assert.equal(tf.backend().numDataIds(), dataIds + 1, 'no second buffer');
+    source.dispose();
+    assert.deepEqual(Array.from(clone.dataSync()), [1, 2, 3, 4]);
+    const reshaped = tf.reshape(clone, [4]);
+    clone.dispose();
+    assert.deepEqual(Array.from(reshaped.dataSync()), [1, 2, 3, 4]);
+    reshaped.dispose();
+    assert.equal(tf.backend().numDataIds(), dataIds);
+  });
+
+  test('strings are still copied by the stock kernel', () => {
+    const source = tf.tensor(['a', 'b']);
+    const clone = tf.clone(source);
+    source.dispose();
+    assert.deepEqual(clone.arraySync(), ['a', 'b']);
+    clone.dispose();
+  });
 });

@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { conv2dBackpropFilterKernel } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputKernel } from './conv2d-backprop-input.js';
 import { leadingAxesSumKernel } from './leading-axes-sum.js';
+import { sharedIdentityKernel } from './shared-identity.js';
 import { untransposedMatMulKernel } from './untransposed-mat-mul.js';
 
 /** Backends whose kernels this module replaces, once each. */
@@ -32,6 +33,7 @@ function kernelsFor(backendName: string): tf.KernelConfig[] {
         untransposedMatMulKernel(stockKernel(tf.BatchMatMul, 'wasm')),
         untransposedMatMulKernel(stockKernel(tf._FusedMatMul, 'wasm')),
         leadingAxesSumKernel(stockKernel(tf.Sum, 'wasm')),
+        sharedIdentityKernel(stockKernel(tf.Identity, 'wasm')),
       ];
     case 'cpu':
       // The stock cpu filter gradient is a scalar loop 30-60x slower than its
@@ -43,7 +45,7 @@ function kernelsFor(backendName: string): tf.KernelConfig[] {
 }
 
 /**
- * Registers the faster convolution-gradient, matmul and sum kernels for the
+ * Registers the faster convolution-gradient, matmul, sum and identity kernels for the
  * `cpu` backend and, once @tensorflow/tfjs-backend-wasm is imported (it is
  * loaded on demand: `selectBackend` imports it and calls this again), for `wasm`.
  * Results equal the stock kernels' up to float rounding. Idempotent.
