@@ -21,6 +21,8 @@ import { createHttpApp } from './http-app.js';
 import { Reconciler } from './reconciler.js';
 import { SweepScheduler } from './sweep-scheduler.js';
 import { TrialQueue } from './trial-queue.js';
+import { CheckpointTraversalRenderer } from './traversals/checkpoint-traversal-renderer.js';
+import { TrialTraversals } from './traversals/trial-traversals.js';
 import { WorkerPool } from './worker-pool.js';
 
 const SERVICE = 'jvae.v1.Coordinator';
@@ -137,7 +139,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     });
 
     const metrics = new CoordinatorMetrics({ store, workers: registry, queue, pool });
-    const app = createHttpApp({ store, registry, queue, metrics, redis, token: config.token, log });
+    const traversals = new TrialTraversals(store, artifacts, new CheckpointTraversalRenderer(config.backend));
+    const app = createHttpApp({ store, registry, queue, metrics, traversals, redis, token: config.token, log });
     const http = await new Promise<HttpServer>((resolve, reject) => {
       const listening = app.listen(httpBind.port, httpBind.host.replace(/^\[|\]$/g, ''), () => resolve(listening));
       listening.once('error', reject);

@@ -9,7 +9,9 @@ import { NotFoundError, type SweepStore, type WorkerRegistry } from '@jvae/store
 import { bestTrial } from '@jvae/sweep';
 import type { CoordinatorMetrics } from './coordinator-metrics.js';
 import { requireToken } from './http-auth.js';
+import { HttpError } from './http-error.js';
 import type { TrialQueue } from './trial-queue.js';
+import type { TrialTraversals } from './traversals/trial-traversals.js';
 
 /** Points of each trial's series sent to the dashboard (the most recent ones). */
 const SERIES_POINTS = 2000;
@@ -21,6 +23,7 @@ export interface HttpAppDeps {
   registry: WorkerRegistry;
   queue: TrialQueue;
   metrics: CoordinatorMetrics;
+  traversals: TrialTraversals;
   redis: Redis;
   token?: string;
   log: (line: string) => void;
@@ -83,6 +86,14 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
     }
   });
 
+  app.get('/api/trials/:id/traversals', async (req, res, next) => {
+    try {
+      res.json(await deps.traversals.forTrial(req.params.id!));
+    } catch (error) {
+      next(error);
+    }
+  });
+
   app.get('/api/workers', async (_req, res, next) => {
     try {
       res.json({ workers: await registry.list() });
@@ -99,6 +110,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.use('/queues', auth, board.getRouter());
 
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof HttpError) return void res.status(error.status).json({ error: error.message });
     if (error instanceof NotFoundError) return void res.status(404).json({ error: error.message });
     if (error instanceof InvalidIdError) return void res.status(400).json({ error: error.message });
     deps.log(`http: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

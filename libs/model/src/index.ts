@@ -7,3 +7,4 @@ export * from './loss.js';
 export * from './joint-vae.js';
 export * from './adam.js';
 export * from './backend/index.js';
+export * from './latent-traversal.js';

@@ -1,7 +1,7 @@
 /** Evaluation of a checkpoint directory on its own dataset (or another with the same image size). */
 import { loadDataset } from '@jvae/data';
 import { JointVae, selectBackend } from '@jvae/model';
-import { readCheckpoint } from './checkpoint/checkpoint.js';
+import { readCheckpoint, type CheckpointState } from './checkpoint/checkpoint.js';
 import { evaluate, type EvalMetrics } from './evaluation.js';
 import { TrainingError } from './training-error.js';
 
@@ -21,11 +21,23 @@ export async function evaluateCheckpoint(dir: string, options: EvaluateCheckpoin
     throw new TrainingError(`dataset ${dataset.ref} has ${dataset.imageSize}px images, the checkpoint's model takes ${config.imageSize}px`);
   }
   await selectBackend(options.backend ?? (process.env.JVAE_BACKEND || 'auto'));
-  const model = JointVae.create(config, config.seed);
+  const model = checkpointModel(state);
   try {
-    model.setWeights(state.weights);
     return evaluate(model, dataset, { step: state.trial.step, config });
   } finally {
     model.dispose();
+  }
+}
+
+/** The checkpoint's model, with its weights, on the active backend; the caller disposes it. */
+export function checkpointModel(state: CheckpointState): JointVae {
+  const config = state.trial.config;
+  const model = JointVae.create(config, config.seed);
+  try {
+    model.setWeights(state.weights);
+    return model;
+  } catch (err) {
+    model.dispose();
+    throw err;
   }
 }
