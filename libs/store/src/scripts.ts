@@ -40,10 +40,19 @@ return {1, state}
  * KEYS: trial hash, metrics list, sweep stream, global stream.
  * ARGV: step, point JSON, metrics JSON, sweep metric value ('' when not reported), now,
  *       event JSON, sweep maxlen, global maxlen.
+ * Points at this step or later are dropped first: an attempt resumed from an earlier
+ * checkpoint evaluates those steps again (to the same values), and the series stays in
+ * strictly increasing step order.
  * Returns 1, or 0 when the trial is not running (a late report is dropped).
  */
 export const RECORD_EVAL = new LuaScript(`
 if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
+local step = tonumber(ARGV[1])
+while true do
+  local last = redis.call('LINDEX', KEYS[2], -1)
+  if not last or tonumber(cjson.decode(last).step) < step then break end
+  redis.call('RPOP', KEYS[2])
+end
 redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('HSET', KEYS[1], 'step', ARGV[1], 'metrics', ARGV[3], 'updatedAt', ARGV[5])
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'metric', ARGV[4]) end

@@ -94,6 +94,15 @@ describe('SweepStore', () => {
     assert.ok(Number.isNaN(series[1]!.values.loss));
     assert.deepEqual((await store.getMetrics(id!, -1)).map((p) => p.step), [20]);
     await assert.rejects(store.recordEval(id!, -1, {}), RangeError);
+
+    // An attempt resumed from step 10 evaluates step 20 again, then goes on.
+    assert.equal(await store.recordEval(id!, 30, { loss: 3, klCont: 3 }), true);
+    assert.equal(await store.recordEval(id!, 20, { loss: 4, klCont: 2 }, 1234), true);
+    assert.equal(await store.recordEval(id!, 30, { loss: 3, klCont: 3 }), true);
+    const resumed = await store.getMetrics(id!);
+    assert.deepEqual(resumed.map((p) => p.step), [10, 20, 30]);
+    assert.equal(resumed[1]!.time, 1234);
+    assert.equal(resumed[1]!.values.loss, 4);
   });
 
   it('records checkpoints: latest only moves forward, the two highest steps are kept', async () => {
