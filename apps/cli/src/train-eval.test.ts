@@ -69,6 +69,10 @@ test('bad flags and configs are refused with a message naming what is wrong', as
   assert.equal(config.code, 1);
   assert.match(config.stderr, /capacity\.continuous\.iters/);
 
+  const resumeWithConfig = await jvae(['train', '--resume', 'split', '--config', 'bad.yaml']);
+  assert.equal(resumeWithConfig.code, 2);
+  assert.match(resumeWithConfig.stderr, /--resume continues with the checkpoint's own config, so --config would be ignored/);
+
   const missing = await jvae(['eval', 'no-such-dir', '--json']);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /no-such-dir/);

@@ -27,13 +27,20 @@ export const trainCommand: Command = {
     threads: { type: 'string', valueName: 'N', description: 'Compute threads (0 = one per core)' },
     backend: { type: 'string', valueName: 'NAME', description: 'auto | tensorflow | wasm | cpu (default JVAE_BACKEND or auto)' },
     out: { type: 'string', valueName: 'DIR', description: 'Checkpoint directory (default ./checkpoints/train)' },
-    resume: { type: 'string', valueName: 'DIR', description: 'Continue from this checkpoint' },
+    resume: { type: 'string', valueName: 'DIR', description: "Continue from this checkpoint, with its config (--steps, --threads, --data apply)" },
     json: { type: 'boolean', description: 'Print the final metrics as JSON' },
   },
   async run(input) {
     // TensorFlow.js loads only when a command trains, so --help stays instant.
     const [{ loadDataset }, { readCheckpoint, Trainer }] = await Promise.all([import('@jvae/data'), import('@jvae/train')]);
     const resumeDir = stringFlag(input, 'resume');
+    const ignored = ['preset', 'config'].filter((name) => stringFlag(input, name) !== undefined);
+    if (resumeDir && ignored.length > 0) {
+      throw new UsageError(
+        `--resume continues with the checkpoint's own config, so ${ignored.map((n) => `--${n}`).join(' and ')} ` +
+          'would be ignored; leave it out (--steps, --threads and --data still apply)',
+      );
+    }
     const resumed = resumeDir ? await readCheckpoint(resolve(resumeDir)) : undefined;
     const overrides: Record<string, unknown> = {};
     const setIf = (path: string, value: unknown) => {
