@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Worker__Output } from '@jvae/protocol';
 import {
   formatAge,
+  formatCategoryLabels,
   formatCounts,
   formatMetricValue,
   formatRankingTable,
@@ -119,4 +120,20 @@ test('httpUrl reaches a wildcard bind address through loopback', () => {
   assert.equal(httpUrl('0.0.0.0:8080'), 'http://127.0.0.1:8080/');
   assert.equal(httpUrl('[::]:8080', '/queues'), 'http://[::1]:8080/queues');
   assert.equal(httpUrl('example.org:80', '/queues'), 'http://example.org:80/queues');
+});
+
+test('labels per category list the labels a category merges, largest share first', () => {
+  const text = formatCategoryLabels([
+    [0, 98, 0, 2],
+    [30, 0, 60, 10],
+    [0, 0, 0, 0],
+    [1, 0, 0, 0],
+  ]);
+  assert.deepEqual(text.split('\n'), [
+    'labels per category (held-out samples):',
+    '  category 0 (100 samples): 1 98%',
+    '  category 1 (100 samples): 2 60%, 0 30%, 3 10%',
+    '  category 2: no samples',
+    '  category 3 (1 sample): 0 100%',
+  ]);
 });

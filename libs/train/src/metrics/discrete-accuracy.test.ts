@@ -20,6 +20,12 @@ test('majority mapping on a hand-made contingency table', () => {
   const result = discreteAccuracy(categories, labels, 4, 3);
   assert.deepEqual(result.mapping, [1, 2, -1, 0]);
   assert.equal(result.accuracy, (2 + 3 + 1) / 9);
+  assert.deepEqual(result.counts, [
+    [0, 2, 1],
+    [1, 0, 3],
+    [0, 0, 0],
+    [1, 1, 0],
+  ]);
 });
 
 test('random categories score near chance', () => {

@@ -3,6 +3,8 @@ export interface DiscreteAccuracy {
   accuracy: number;
   /** Majority label of each category (ties go to the lower label); −1 for a category no sample falls in. */
   mapping: number[];
+  /** Samples per category (rows) and label (columns). */
+  counts: number[][];
 }
 
 /**
@@ -21,13 +23,13 @@ export function discreteAccuracy(
   if (labels.length === 0) throw new RangeError('discreteAccuracy: no samples');
   requireCount('categoryCount', categoryCount);
   requireCount('labelCount', labelCount);
-  const counts = new Float64Array(categoryCount * labelCount);
+  const counts = Array.from({ length: categoryCount }, () => new Array<number>(labelCount).fill(0));
   for (let i = 0; i < labels.length; i++) {
     const category = categories[i]!;
     const label = labels[i]!;
     if (category < 0 || category >= categoryCount) throw new RangeError(`discreteAccuracy: category ${category} at sample ${i} is outside [0, ${categoryCount})`);
     if (label >= labelCount) throw new RangeError(`discreteAccuracy: label ${label} at sample ${i} is outside [0, ${labelCount})`);
-    counts[category * labelCount + label]!++;
+    counts[category]![label]!++;
   }
   const mapping: number[] = [];
   let correct = 0;
@@ -35,7 +37,7 @@ export function discreteAccuracy(
     let best = -1;
     let bestCount = 0;
     for (let label = 0; label < labelCount; label++) {
-      const count = counts[category * labelCount + label]!;
+      const count = counts[category]![label]!;
       if (count > bestCount) {
         best = label;
         bestCount = count;
@@ -44,7 +46,7 @@ export function discreteAccuracy(
     mapping.push(best);
     correct += bestCount;
   }
-  return { accuracy: correct / labels.length, mapping };
+  return { accuracy: correct / labels.length, mapping, counts };
 }
 
 function requireCount(name: string, value: number): void {
