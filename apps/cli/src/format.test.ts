@@ -123,14 +123,14 @@ test('httpUrl reaches a wildcard bind address through loopback', () => {
 });
 
 test('labels per category list the labels a category merges, largest share first', () => {
-  const text = formatCategoryLabels([
+  const text = formatCategoryLabels(0, [
     [0, 98, 0, 2],
     [30, 0, 60, 10],
     [0, 0, 0, 0],
     [1, 0, 0, 0],
   ]);
   assert.deepEqual(text.split('\n'), [
-    'labels per category (held-out samples):',
+    'labels per category of c0 (held-out samples):',
     '  category 0 (100 samples): 1 98%',
     '  category 1 (100 samples): 2 60%, 0 30%, 3 10%',
     '  category 2: no samples',

@@ -13,7 +13,7 @@ export function formatMetrics(m: EvalMetrics): string {
     `active continuous dims: ${m.activeDims} of ${m.klPerDim.length}  (KL per dim ${m.klPerDim.map((v) => round(v, 3)).join(', ')})`,
   ];
   if (m.discreteAccuracy !== undefined) lines.push(`discrete accuracy: ${(m.discreteAccuracy * 100).toFixed(1)}%`);
-  if (m.categoryLabels) lines.push(formatCategoryLabels(m.categoryLabels));
+  if (m.categoryLabels) lines.push(formatCategoryLabels(m.categoryLabels.latent, m.categoryLabels.counts));
   if (m.factorScore !== undefined) lines.push(`factor score: ${round(m.factorScore)}`);
   if (m.mig !== undefined) lines.push(`MIG: ${round(m.mig)}`);
   return lines.join('\n');
@@ -26,7 +26,7 @@ const MINOR_LABEL_SHARE = 0.05;
  * Which labels each category holds, largest share first (labels under 5 % left out), e.g.
  * `category 3 (104 samples): 8 61%, 5 22%, 3 12%`: merged labels show side by side.
  */
-export function formatCategoryLabels(counts: number[][]): string {
+export function formatCategoryLabels(latent: number, counts: number[][]): string {
   const lines = counts.map((row, category) => {
     const total = row.reduce((a, b) => a + b, 0);
     if (total === 0) return `  category ${category}: no samples`;
@@ -37,7 +37,7 @@ export function formatCategoryLabels(counts: number[][]): string {
       .map(({ label, share }) => `${label} ${Math.round(share * 100)}%`);
     return `  category ${category} (${total} sample${total === 1 ? '' : 's'}): ${shares.join(', ')}`;
   });
-  return ['labels per category (held-out samples):', ...lines].join('\n');
+  return [`labels per category of c${latent} (held-out samples):`, ...lines].join('\n');
 }
 
 /** One line per periodic evaluation during training. */

@@ -49,7 +49,8 @@ test('evaluation on labelled data gives the loss terms, KL per dimension and dis
     assert.ok(Math.abs(klSum - metrics.klCont) < 1e-4, 'KL per dimension sums to KL_cont');
     assert.equal(metrics.activeDims, metrics.klPerDim.filter((kl) => kl > 0.01).length);
     assert.ok(metrics.discreteAccuracy! >= 0.1 && metrics.discreteAccuracy! <= 1);
-    const table = metrics.categoryLabels!;
+    assert.equal(metrics.categoryLabels!.latent, 0);
+    const table = metrics.categoryLabels!.counts;
     assert.equal(table.length, config.latent.discrete[0], 'one row per category');
     assert.equal(table.flat().reduce((a, b) => a + b, 0), dataset.validation.count, 'every validation sample counted once');
     const majorities = table.reduce((sum, row) => sum + Math.max(...row), 0);

@@ -27,10 +27,11 @@ export interface EvalMetrics {
   /** Present when the validation set has labels: the best categorical latent's majority-label accuracy. */
   discreteAccuracy?: number;
   /**
-   * With discreteAccuracy: for that categorical latent, the validation samples of each
-   * category (rows) by label (columns), which shows the labels a category merges.
+   * With discreteAccuracy: the categorical latent it scores (index into latent.discrete) and
+   * its validation samples per category (rows) and label (columns), which shows the labels a
+   * category merges.
    */
-  categoryLabels?: number[][];
+  categoryLabels?: { latent: number; counts: number[][] };
   /** Present when the validation set has ground-truth factors: Kim & Mnih's metric. */
   factorScore?: number;
   /** Mutual Information Gap, present with factorScore. */
@@ -115,11 +116,10 @@ export function evaluate(model: JointVae, dataset: Dataset, options: EvaluateOpt
   const labels = validation.labels;
   if (labels && categories.length > 0) {
     const labelCount = dataset.labelCount ?? labels.reduce((max, l) => Math.max(max, l + 1), 0);
-    const best = categories
-      .map((c, i) => discreteAccuracy(c, labels, config.latent.discrete[i], labelCount))
-      .reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
-    metrics.discreteAccuracy = best.accuracy;
-    metrics.categoryLabels = best.counts;
+    const scores = categories.map((c, i) => discreteAccuracy(c, labels, config.latent.discrete[i], labelCount));
+    const latent = scores.reduce((best, score, i) => (score.accuracy > scores[best].accuracy ? i : best), 0);
+    metrics.discreteAccuracy = scores[latent].accuracy;
+    metrics.categoryLabels = { latent, counts: scores[latent].counts };
   }
   if (validation.factors && dataset.factorSizes) {
     const codes = jointCodes(concat(parts.map((e) => e.mu), (n) => new Float32Array(n)), categories, config.latent.continuous, n);

@@ -1,9 +1,25 @@
 import type { TraversalGrid } from '@jvae/model';
+import type { EvalMetrics } from '@jvae/train';
 import { HttpError } from '../http-error.js';
+
+/** Which held-out labels each category of one categorical latent holds, at an evaluation's step. */
+export interface CategoryLabels {
+  step: number;
+  /** Index of the categorical latent (its traversal row is `c<latent>`). */
+  latent: number;
+  /** Held-out samples per category (rows) and label (columns). */
+  counts: number[][];
+}
+
+export interface CheckpointTraversals {
+  grid: TraversalGrid;
+  /** From the checkpoint's last evaluation, when its data had labels. */
+  categoryLabels?: CategoryLabels;
+}
 
 /** Draws the latent traversal grid of the checkpoint in a directory. */
 export interface TraversalRenderer {
-  render(checkpointDir: string): Promise<TraversalGrid>;
+  render(checkpointDir: string): Promise<CheckpointTraversals>;
 }
 
 interface Engine {
@@ -22,11 +38,13 @@ export class CheckpointTraversalRenderer implements TraversalRenderer {
 
   constructor(private readonly backend: string) {}
 
-  async render(checkpointDir: string): Promise<TraversalGrid> {
+  async render(checkpointDir: string): Promise<CheckpointTraversals> {
     const { latentTraversal, readCheckpoint, checkpointModel } = await this.load();
-    const model = checkpointModel(await readCheckpoint(checkpointDir));
+    const state = await readCheckpoint(checkpointDir);
+    const model = checkpointModel(state);
     try {
-      return latentTraversal(model);
+      const categoryLabels = categoryLabelsOf(state.trial.metrics, state.trial.config.latent.discrete);
+      return { grid: latentTraversal(model), ...(categoryLabels && { categoryLabels }) };
     } finally {
       model.dispose();
     }
@@ -49,4 +67,19 @@ async function loadEngine(backend: string): Promise<Engine> {
   const [model, train] = await Promise.all([import('@jvae/model'), import('@jvae/train')]);
   await model.selectBackend(backend);
   return { latentTraversal: model.latentTraversal, readCheckpoint: train.readCheckpoint, checkpointModel: train.checkpointModel };
+}
+
+/**
+ * The labels per category of a checkpoint's last evaluation, if it has them in the shape the
+ * model's categorical latents give (checkpoints written before evaluations kept them have none).
+ */
+export function categoryLabelsOf(metrics: EvalMetrics | null, categories: number[]): CategoryLabels | undefined {
+  const table = metrics?.categoryLabels;
+  if (!metrics || !table || !Number.isInteger(table.latent) || !(table.latent >= 0 && table.latent < categories.length)) return undefined;
+  const { latent, counts } = table;
+  const wellFormed =
+    Array.isArray(counts) &&
+    counts.length === categories[latent] &&
+    counts.every((row) => Array.isArray(row) && row.every((n) => Number.isSafeInteger(n) && n >= 0));
+  return wellFormed ? { step: metrics.step, latent, counts } : undefined;
 }

@@ -9,10 +9,10 @@ import { Redis } from 'ioredis';
 import { JointVae, latentTraversal, type TraversalGrid } from '@jvae/model';
 import { PRESETS } from '@jvae/model/config';
 import { newCheckpointId, SweepStore } from '@jvae/store';
-import { CHECKPOINT_VERSION, writeCheckpoint } from '@jvae/train';
+import { CHECKPOINT_VERSION, writeCheckpoint, type EvalMetrics } from '@jvae/train';
 import { ArtifactStore } from '../artifacts/artifact-store.js';
 import { REDIS_URL, TOKEN, cleanUp, specText, startTestCoordinator, testSettings, uploadChunks, type TestCoordinator } from '../testing.js';
-import type { TraversalRenderer } from './checkpoint-traversal-renderer.js';
+import { categoryLabelsOf, type CheckpointTraversals, type TraversalRenderer } from './checkpoint-traversal-renderer.js';
 import { TrialTraversals, type TraversalsResponse } from './trial-traversals.js';
 
 const CONFIG = PRESETS.mnist;
@@ -49,7 +49,7 @@ async function filesOf(dir: string): Promise<Map<string, Buffer>> {
 }
 
 /** Writes a real checkpoint of a model drawn from `seed` and uploads it as the trial's checkpoint at `step`. */
-async function uploadCheckpoint(trialId: string, step: number, seed: number): Promise<Float32Array> {
+async function uploadCheckpoint(trialId: string, step: number, seed: number, metrics: EvalMetrics | null = null): Promise<Float32Array> {
   const dir = join(scratch, `${trialId}-${step}`);
   const model = JointVae.create(CONFIG, seed);
   const weights = model.getWeights();
@@ -57,7 +57,7 @@ async function uploadCheckpoint(trialId: string, step: number, seed: number): Pr
     await writeCheckpoint(
       dir,
       {
-        trial: { version: CHECKPOINT_VERSION, config: CONFIG, step, seed, metrics: null, dataCursor: { epoch: 0, index: 0 } },
+        trial: { version: CHECKPOINT_VERSION, config: CONFIG, step, seed, metrics, dataCursor: { epoch: 0, index: 0 } },
         weights,
         optimizer: { t: step, m: new Float32Array(model.size), v: new Float32Array(model.size) },
       },
@@ -79,6 +79,26 @@ function expectedRows(weights: Float32Array): TraversalsResponse['rows'] {
   } finally {
     model.dispose();
   }
+}
+
+/** Held-out samples per category and label of a 10-way categorical latent: category k holds label k, and 9 also 4. */
+const LABEL_COUNTS = Array.from({ length: 10 }, (_, k) => Array.from({ length: 10 }, (_, label) => (label === k ? 50 : k === 9 && label === 4 ? 20 : 0)));
+
+function metricsWithLabels(step: number): EvalMetrics {
+  return {
+    step,
+    loss: 1,
+    recon: 1,
+    klCont: 0,
+    klDisc: 0,
+    klPerDim: new Array(10).fill(0),
+    activeDims: 0,
+    capacityCont: 0,
+    capacityDisc: 0,
+    tau: 0.67,
+    discreteAccuracy: 0.96,
+    categoryLabels: { latent: 0, counts: LABEL_COUNTS },
+  };
 }
 
 describe('GET /api/trials/:id/traversals', () => {
@@ -117,11 +137,14 @@ describe('GET /api/trials/:id/traversals', () => {
     assert.ok(Math.abs(grid.rows[0]!.values[0]! + 1.6448536269514726) < 1e-12);
     assert.deepEqual(grid.rows, expectedRows(weights));
 
-    const newer = await uploadCheckpoint(trial, 20, 22);
+    assert.equal(grid.categoryLabels, undefined, 'a checkpoint without an evaluation has no labels per category');
+
+    const newer = await uploadCheckpoint(trial, 20, 22, metricsWithLabels(20));
     const updated = (await (await fetch(url(trial), auth)).json()) as TraversalsResponse;
     assert.equal(updated.step, 20);
     assert.deepEqual(updated.rows, expectedRows(newer));
     assert.notDeepEqual(updated.rows, grid.rows);
+    assert.deepEqual(updated.categoryLabels, { step: 20, latent: 0, counts: LABEL_COUNTS });
   });
 });
 
@@ -138,11 +161,11 @@ describe('TrialTraversals', () => {
     const renderer = {
       renders: 0,
       failing: false,
-      async render(): Promise<TraversalGrid> {
+      async render(): Promise<CheckpointTraversals> {
         renderer.renders++;
         await new Promise((resolve) => setTimeout(resolve, 20));
         if (renderer.failing) throw new Error('render failed');
-        return GRID;
+        return { grid: GRID };
       },
     };
     return renderer satisfies TraversalRenderer;
@@ -178,5 +201,28 @@ describe('TrialTraversals', () => {
     renderer.failing = false;
     assert.equal((await traversals.forTrial(trial)).step, 10);
     assert.equal(renderer.renders, 2);
+  });
+});
+
+describe('categoryLabelsOf', () => {
+  it('takes the labels per category of a well-formed evaluation with the step it was made at', () => {
+    assert.deepEqual(categoryLabelsOf(metricsWithLabels(7), [10]), { step: 7, latent: 0, counts: LABEL_COUNTS });
+    assert.deepEqual(categoryLabelsOf({ ...metricsWithLabels(7), categoryLabels: { latent: 1, counts: [[1], [2], [0]] } }, [10, 3]), {
+      step: 7,
+      latent: 1,
+      counts: [[1], [2], [0]],
+    });
+  });
+
+  it('has none without an evaluation, without the table, or when the table does not fit the latents', () => {
+    const { categoryLabels: _, ...unlabelled } = metricsWithLabels(7);
+    assert.equal(categoryLabelsOf(null, [10]), undefined);
+    assert.equal(categoryLabelsOf(unlabelled, [10]), undefined);
+    const withTable = (latent: number, counts: unknown) =>
+      categoryLabelsOf({ ...metricsWithLabels(7), categoryLabels: { latent, counts: counts as number[][] } }, [10]);
+    assert.equal(withTable(1, LABEL_COUNTS), undefined, 'no latent c1');
+    assert.equal(withTable(0, LABEL_COUNTS.slice(1)), undefined, 'nine rows for ten categories');
+    assert.equal(withTable(0, [...LABEL_COUNTS.slice(1), [-1]]), undefined, 'a negative count');
+    assert.equal(withTable(0, [...LABEL_COUNTS.slice(1), ['3']]), undefined, 'a string');
   });
 });

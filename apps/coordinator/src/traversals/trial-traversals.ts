@@ -1,9 +1,9 @@
-import type { TraversalGrid, TraversalRow } from '@jvae/model';
+import type { TraversalRow } from '@jvae/model';
 import { checkId } from '@jvae/protocol';
 import type { CheckpointRecord, SweepStore } from '@jvae/store';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { HttpError } from '../http-error.js';
-import type { TraversalRenderer } from './checkpoint-traversal-renderer.js';
+import type { CategoryLabels, CheckpointTraversals, TraversalRenderer } from './checkpoint-traversal-renderer.js';
 
 /** `GET /api/trials/:id/traversals`. */
 export interface TraversalsResponse {
@@ -19,6 +19,8 @@ export interface TraversalsResponse {
     /** The row's images one after another, imageSize² grey levels (0–255) each, row-major, base64. */
     images: string;
   })[];
+  /** Which held-out labels each category of row `c<latent>` holds, from the checkpoint's last evaluation. */
+  categoryLabels?: CategoryLabels;
 }
 
 /** Trials whose grids are kept; a dashboard shows one trial at a time. */
@@ -60,12 +62,12 @@ export class TrialTraversals {
   }
 
   private async render(record: CheckpointRecord): Promise<TraversalsResponse> {
-    const grid = await this.renderer.render(this.artifacts.checkpointDir(record.trialId, record.id));
-    return toResponse(record, grid);
+    return toResponse(record, await this.renderer.render(this.artifacts.checkpointDir(record.trialId, record.id)));
   }
 }
 
-function toResponse(record: CheckpointRecord, { imageSize, columns, fixedCategories, rows }: TraversalGrid): TraversalsResponse {
+function toResponse(record: CheckpointRecord, { grid, categoryLabels }: CheckpointTraversals): TraversalsResponse {
+  const { imageSize, columns, fixedCategories, rows } = grid;
   return {
     trialId: record.trialId,
     checkpointId: record.id,
@@ -74,5 +76,6 @@ function toResponse(record: CheckpointRecord, { imageSize, columns, fixedCategor
     columns,
     fixedCategories,
     rows: rows.map(({ images, ...row }) => ({ ...row, images: Buffer.concat(images).toString('base64') })),
+    ...(categoryLabels && { categoryLabels }),
   };
 }
