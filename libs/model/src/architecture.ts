@@ -14,6 +14,8 @@ export interface LatentLayout {
   discrete: readonly number[];
   /** Start column of each categorical's logits in the encoder output. */
   logitOffsets: readonly number[];
+  /** Start column of each categorical's one-hot in the decoder input concat(z, c_1..c_m). */
+  categoryInputOffsets: readonly number[];
   /** 2D + ΣK_i. */
   encoderUnits: number;
   /** D + ΣK_i: concat(z, c_1..c_m). */
@@ -25,17 +27,19 @@ export interface LatentLayout {
 export function latentLayout(config: ModelConfig): LatentLayout {
   const { continuous, discrete } = config.latent;
   const logitOffsets: number[] = [];
-  let offset = 2 * continuous;
+  const categoryInputOffsets: number[] = [];
+  let categories = 0;
   for (const k of discrete) {
-    logitOffsets.push(offset);
-    offset += k;
+    logitOffsets.push(2 * continuous + categories);
+    categoryInputOffsets.push(continuous + categories);
+    categories += k;
   }
-  const categories = offset - 2 * continuous;
   return {
     continuous,
     discrete,
     logitOffsets,
-    encoderUnits: offset,
+    categoryInputOffsets,
+    encoderUnits: 2 * continuous + categories,
     decoderInputs: continuous + categories,
     categories,
   };

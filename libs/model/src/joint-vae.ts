@@ -63,11 +63,10 @@ export interface ShardPass {
   globalKl(local: KlSums): GlobalKl;
 }
 
-/** Sums over a shard's samples of the per-sample loss terms. */
+/** What a shard's pass returns (its KL sums went to `ShardPass.globalKl` mid-pass). */
 export interface ShardSums {
+  /** The shard's reconstruction loss summed over its samples. */
   reconSum: number;
-  klContSum: number;
-  klDiscSum: number;
   count: number;
 }
 
@@ -194,17 +193,16 @@ export class JointVae {
     }
     const { step, globalBatchSize } = pass;
     const tau = temperatureAt(this.config, step);
-    const [reconSum, klContSum, klDiscSum] = this.backprop(out, () => {
+    const [reconSum] = this.backprop(out, () => {
       const perSample = this.perSampleTerms(images, noise, tau);
-      const klSums = tf.stack([tf.sum(perSample.klCont), tf.sum(perSample.klDisc)]);
-      const [klCont, klDisc] = klSums.dataSync();
+      const [klCont, klDisc] = tf.stack([tf.sum(perSample.klCont), tf.sum(perSample.klDisc)]).dataSync();
       const global = pass.globalKl({ klCont, klDisc, count });
       return {
         loss: shardShareLoss(perSample, this.config, { step, globalBatchSize, ...global }),
-        stats: tf.concat([tf.reshape(tf.sum(perSample.recon), [1]), klSums]),
+        stats: tf.sum(perSample.recon),
       };
     });
-    return { reconSum, klContSum, klDiscSum, count };
+    return { reconSum, count };
   }
 
   /** The train-mode loss of one process on a whole batch (forward only). */

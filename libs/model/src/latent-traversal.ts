@@ -45,7 +45,7 @@ const DEFAULT_TAIL_PROBABILITY = 0.05;
  */
 export function latentTraversal(model: JointVae, options: TraversalOptions = {}): TraversalGrid {
   const layout = latentLayout(model.config);
-  const { continuous, discrete } = layout;
+  const { continuous, discrete, categoryInputOffsets: categoryStarts } = layout;
   const columns = checkColumns(options.columns ?? DEFAULT_COLUMNS);
   const tail = checkTailProbability(options.tailProbability ?? DEFAULT_TAIL_PROBABILITY);
   const fixedCategories = checkFixedCategories(options.fixedCategories ?? discrete.map(() => 0), discrete);
@@ -53,7 +53,6 @@ export function latentTraversal(model: JointVae, options: TraversalOptions = {})
 
   // Each row's decoder inputs concat(z, c_1..c_m): the base with the row's latent changed.
   const base = new Float32Array(layout.decoderInputs);
-  const categoryStarts = discrete.map((_, i) => continuous + discrete.slice(0, i).reduce((sum, k) => sum + k, 0));
   fixedCategories.forEach((category, i) => (base[categoryStarts[i] + category] = 1));
   const rows: { label: string; kind: TraversalRow['kind']; values: number[]; latents: Float32Array[] }[] = [];
   for (let d = 0; d < continuous; d++) {
