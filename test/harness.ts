@@ -15,8 +15,9 @@ import { Redis } from 'ioredis';
 import { keys } from '@jvae/protocol';
 import { SweepStore, deletePrefix } from '@jvae/store';
 import { writeIdxDataset } from '../apps/worker/src/test-support.js';
+import { REDIS_URL } from '@jvae/store/testing';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { REDIS_URL } from '@jvae/store/testing';
 export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const COORDINATOR_MAIN = join(REPO_ROOT, 'apps/coordinator/src/main.ts');
 const WORKER_MAIN = join(REPO_ROOT, 'apps/worker/src/main.ts');

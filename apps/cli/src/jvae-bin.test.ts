@@ -14,9 +14,9 @@ import { Redis } from 'ioredis';
 import { startCoordinator, type RunningCoordinator } from '@jvae/coordinator';
 import { coordinatorClient, type CheckpointChunk, type CoordinatorConnection } from '@jvae/protocol';
 import { deletePrefix, SweepStore, WorkerRegistry } from '@jvae/store';
+import { REDIS_URL } from '@jvae/store/testing';
 
 const BIN = fileURLToPath(new URL('../bin/jvae.js', import.meta.url));
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const TOKEN = 'cli-test-token';
 const prefix = `jvae-test-cli-${randomBytes(4).toString('hex')}`;
 

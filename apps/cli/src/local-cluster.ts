@@ -6,7 +6,7 @@
 import { createServer } from 'node:net';
 import { parseHostPort } from '@jvae/protocol';
 import type { RunningCoordinator } from '@jvae/coordinator';
-import { LocalRedis, redactUrl } from './local-redis.js';
+import { LocalRedis, redactUrl } from '@jvae/store';
 
 export interface LocalClusterOptions {
   /** Local worker processes. */
@@ -18,6 +18,8 @@ export interface LocalClusterOptions {
   prefix: string;
   /** REDIS_URL as the user set it; unset means reuse or spawn a local Redis. */
   redisUrl?: string;
+  /** Where a spawned Redis keeps its append-only file; unset: it persists nothing. */
+  redisDataDir?: string;
   log: (line: string) => void;
 }
 
@@ -42,12 +44,9 @@ export class LocalCluster {
   static async start(options: LocalClusterOptions): Promise<LocalCluster> {
     await checkFree(options.grpc, '--grpc (JVAE_COORDINATOR)');
     await checkFree(options.http, '--http (JVAE_HTTP)');
-    const redis = await LocalRedis.acquire({ url: options.redisUrl });
-    options.log(
-      redis.spawned
-        ? `redis: started redis-server (pid ${redis.pid}) at ${redis.url}; it keeps nothing after exit`
-        : `redis: using ${redactUrl(redis.url)}`,
-    );
+    const redis = await LocalRedis.acquire({ url: options.redisUrl, dataDir: options.redisDataDir });
+    const keeps = redis.persistent ? `its append-only file is in ${redis.dir}` : 'it keeps nothing after exit';
+    options.log(redis.spawned ? `redis: started redis-server (pid ${redis.pid}) at ${redis.url}; ${keeps}` : `redis: using ${redactUrl(redis.url)}`);
     try {
       const { startCoordinator } = await import('@jvae/coordinator');
       const coordinator = await startCoordinator({

@@ -7,8 +7,9 @@ import { Redis } from 'ioredis';
 import { coordinatorClient, type CheckpointChunk, type CoordinatorConnection } from '@jvae/protocol';
 import { deletePrefix } from '@jvae/store';
 import { startCoordinator, type CoordinatorOptions, type RunningCoordinator } from './coordinator.js';
+import { REDIS_URL } from '@jvae/store/testing';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { REDIS_URL } from '@jvae/store/testing';
 export const TOKEN = 'test-token';
 
 /** Settings of one test file's coordinators: own prefix, own artifact directory, a token. */

@@ -13,8 +13,9 @@ import { expandTrials, parseSweepSpec } from '@jvae/sweep';
 import { CheckpointTransfer } from './checkpoint-transfer.js';
 import { DatasetCache } from './dataset-cache.js';
 import { TrialRunner, type TrialRunnerOptions } from './trial-runner.js';
+import { REDIS_URL } from '@jvae/store/testing';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { REDIS_URL } from '@jvae/store/testing';
 
 /** Fast settings for the tests' trials: the wasm backend, one thread. */
 export const TEST_BACKEND = 'wasm';

@@ -3,9 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { expandTrials, parseSweepSpec } from '@jvae/sweep';
 import { deletePrefix } from './delete-prefix.js';
+import { DEFAULT_REDIS_URL } from './local-redis.js';
 import type { NewSweep } from './sweep-store.js';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The Redis the test runner (tools/run-tests.ts) reused or started for this run. */
+export const REDIS_URL = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
 
 export function testPrefix(): string {
   return `jvae-test-${randomBytes(4).toString('hex')}`;

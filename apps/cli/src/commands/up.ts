@@ -1,17 +1,26 @@
 /** `jvae up`: a local pool in the foreground: Redis, the coordinator and N workers, until Ctrl-C. */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from '../command.js';
 import { integerFlag, stringFlag } from '../flags.js';
 
 export const DEFAULT_LOCAL_WORKERS = 2;
+
+/** Where the Redis that `jvae up` spawns keeps its data unless JVAE_REDIS_DIR says otherwise. */
+function defaultRedisDir(): string {
+  const dataHome = process.env.XDG_DATA_HOME?.trim() || join(homedir(), '.local', 'share');
+  return join(dataHome, 'jvae', 'redis');
+}
 
 export const upCommand: Command = {
   path: ['up'],
   summary: 'Run a local pool in the foreground: Redis, the coordinator (gRPC + dashboard) and N workers',
   details: [
     'Redis: the one at REDIS_URL if set (it must answer), else 127.0.0.1:6379 if it answers, else a',
-    "throwaway redis-server from PATH on a free port (nothing persisted). Ctrl-C or SIGTERM stops the",
+    `redis-server from PATH on a free port, keeping an append-only file in JVAE_REDIS_DIR (default`,
+    `${defaultRedisDir()}), so sweeps survive a restart. Ctrl-C or SIGTERM stops the`,
     'workers (each finishes or releases its trial), the coordinator and a spawned Redis.',
-    'Environment: REDIS_URL, JVAE_PREFIX, JVAE_COORDINATOR, JVAE_HTTP, JVAE_TOKEN, JVAE_ARTIFACTS,',
+    'Environment: REDIS_URL, JVAE_REDIS_DIR, JVAE_PREFIX, JVAE_COORDINATOR, JVAE_HTTP, JVAE_TOKEN, JVAE_ARTIFACTS,',
     'JVAE_BACKEND (for the workers), JVAE_TLS_CERT / JVAE_TLS_KEY / JVAE_TLS_CA.',
   ].join('\n'),
   options: {
@@ -35,7 +44,15 @@ export const upCommand: Command = {
     const log = (line: string) => console.error(`[jvae up] ${line}`);
     const interrupts = new Interrupts(log);
     try {
-      const cluster = await LocalCluster.start({ workers, grpc, http, prefix: config.prefix, redisUrl: process.env.REDIS_URL?.trim() || undefined, log });
+      const cluster = await LocalCluster.start({
+        workers,
+        grpc,
+        http,
+        prefix: config.prefix,
+        redisUrl: process.env.REDIS_URL?.trim() || undefined,
+        redisDataDir: process.env.JVAE_REDIS_DIR?.trim() || defaultRedisDir(),
+        log,
+      });
       const lines = [
         `jvae up: coordinator ${cluster.grpcAddress}, ${workers} worker(s), Redis prefix '${cluster.prefix}'`,
         `  dashboard: ${httpUrl(cluster.httpAddress)}`,

@@ -1,11 +1,13 @@
 /**
- * The Redis a local pool runs on: the one at REDIS_URL (or 127.0.0.1:6379) when
- * it answers PING, otherwise a throwaway `redis-server` from PATH on a free
- * loopback port, in a temporary directory, persisting nothing. `stop()` ends a
- * spawned server and removes its directory; a reused one is left alone.
+ * The Redis a local pool (`jvae up`, `jvae demo`) and the test runner use: the one
+ * at REDIS_URL (or 127.0.0.1:6379) when it answers PING, otherwise a `redis-server`
+ * from PATH on a free loopback port. A spawned server either keeps an append-only
+ * file in a data directory the caller names (kept after stop) or runs in a
+ * temporary directory and persists nothing (removed by stop). A reused Redis is
+ * left alone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +29,12 @@ export interface LocalRedisOptions {
   serverBinary?: string;
   /** How long a spawned server may take to answer PING (default 10 s). */
   startTimeoutMs?: number;
+  /**
+   * Where a spawned server keeps its append-only file, so that a restarted server
+   * finds its data again; created if missing and kept by stop(). Unset: a temporary
+   * directory, removed by stop(), nothing persisted.
+   */
+  dataDir?: string;
 }
 
 export class LocalRedis {
@@ -36,8 +44,10 @@ export class LocalRedis {
     /** The URL to give every component. */
     readonly url: string,
     private readonly server: ChildProcess | null,
-    /** The spawned server's working directory (removed by stop()); null for a reused Redis. */
+    /** The spawned server's working directory; null for a reused Redis. */
     readonly dir: string | null,
+    /** True when `dir` holds an append-only file that outlives the server. */
+    readonly persistent: boolean,
   ) {
     if (server) {
       // Last resort if this process exits without stop(): never leave the server behind.
@@ -58,21 +68,24 @@ export class LocalRedis {
 
   static async acquire(options: LocalRedisOptions = {}): Promise<LocalRedis> {
     if (options.url) {
-      if (await answersPing(options.url)) return new LocalRedis(options.url, null, null);
+      if (await answersPing(options.url)) return new LocalRedis(options.url, null, null, false);
       throw new RedisUnavailableError(
         `no Redis answers at REDIS_URL=${redactUrl(options.url)}. Start it, fix REDIS_URL, ` +
           `or unset REDIS_URL to use (or spawn) a local one.`,
       );
     }
     const localUrl = options.localUrl ?? DEFAULT_REDIS_URL;
-    if (await answersPing(localUrl)) return new LocalRedis(localUrl, null, null);
-    return LocalRedis.spawn(localUrl, options.serverBinary ?? 'redis-server', options.startTimeoutMs ?? 10_000);
+    if (await answersPing(localUrl)) return new LocalRedis(localUrl, null, null, false);
+    return LocalRedis.spawn(localUrl, options.serverBinary ?? 'redis-server', options.startTimeoutMs ?? 10_000, options.dataDir);
   }
 
-  private static async spawn(localUrl: string, binary: string, timeoutMs: number): Promise<LocalRedis> {
+  private static async spawn(localUrl: string, binary: string, timeoutMs: number, dataDir?: string): Promise<LocalRedis> {
     const port = await freePort();
-    const dir = await mkdtemp(join(tmpdir(), 'jvae-redis-'));
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    const persistent = dataDir !== undefined;
+    const dir = persistent ? dataDir : await mkdtemp(join(tmpdir(), 'jvae-redis-'));
+    if (persistent) await mkdir(dir, { recursive: true });
+    const removeDir = () => (persistent ? Promise.resolve() : rm(dir, { recursive: true, force: true }));
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', persistent ? 'yes' : 'no', '--dir', dir];
     // Its own process group: Ctrl-C reaches this process only, which stops the pool first and Redis last.
     const server = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
@@ -91,7 +104,7 @@ export class LocalRedis {
       server.on('error', () => undefined);
     } catch (err) {
       server.kill('SIGKILL');
-      await rm(dir, { recursive: true, force: true });
+      await removeDir();
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new RedisUnavailableError(
           `no Redis answers at ${localUrl} and '${binary}' is not on PATH. Install Redis ` +
@@ -100,10 +113,10 @@ export class LocalRedis {
       }
       throw err;
     }
-    return new LocalRedis(url, server, dir);
+    return new LocalRedis(url, server, dir, persistent);
   }
 
-  /** Ends a spawned server (SIGTERM, SIGKILL after 5 s) and removes its directory. */
+  /** Ends a spawned server (SIGTERM, SIGKILL after 5 s) and removes its directory unless it is persistent. */
   async stop(): Promise<void> {
     if (this.exitHook) process.off('exit', this.exitHook);
     this.exitHook = null;
@@ -115,7 +128,7 @@ export class LocalRedis {
       await exited;
       clearTimeout(timer);
     }
-    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+    if (this.dir && !this.persistent) await rm(this.dir, { recursive: true, force: true });
   }
 }
 
