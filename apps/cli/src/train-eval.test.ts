@@ -44,6 +44,14 @@ test('train writes a checkpoint that eval reads and tf.loadLayersModel loads; re
   }
   assert.equal(metrics.step, 6);
 
+  // The traversal picture: 10 continuous rows and 1 categorical row of 10 tiles, 32 px images at 2×, 2 px gutters.
+  const drawn = await jvae(['eval', 'straight', '--traversals', 'straight.png']);
+  assert.equal(drawn.code, 0, drawn.stderr);
+  assert.match(drawn.stderr, /latent traversals: straight\.png/);
+  const png = await readFile(join(dir, 'straight.png'));
+  assert.equal(png.subarray(1, 4).toString('ascii'), 'PNG');
+  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [2 + 10 * 66, 2 + 11 * 66]);
+
   for (const part of ['encoder', 'decoder']) {
     const model = await loadLayersModelFromDir(join(dir, 'straight', part));
     assert.ok(model.countParams() > 0, `${part} loads with tf.loadLayersModel`);

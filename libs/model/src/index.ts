@@ -8,3 +8,4 @@ export * from './joint-vae.js';
 export * from './adam.js';
 export * from './backend/index.js';
 export * from './latent-traversal.js';
+export * from './traversal-image.js';

@@ -1,6 +1,6 @@
 /** Evaluation of a checkpoint directory on its own dataset (or another with the same image size). */
 import { loadDataset } from '@jvae/data';
-import { JointVae, selectBackend } from '@jvae/model';
+import { JointVae, latentTraversal, selectBackend, type TraversalGrid, type TraversalOptions } from '@jvae/model';
 import { readCheckpoint, type CheckpointState } from './checkpoint/checkpoint.js';
 import { evaluate, type EvalMetrics } from './evaluation.js';
 import { TrainingError } from './training-error.js';
@@ -39,5 +39,15 @@ export function checkpointModel(state: CheckpointState): JointVae {
   } catch (err) {
     model.dispose();
     throw err;
+  }
+}
+
+/** The latent traversal grid of a checkpoint's model, decoded on the active backend. */
+export function traverseCheckpoint(state: CheckpointState, options?: TraversalOptions): TraversalGrid {
+  const model = checkpointModel(state);
+  try {
+    return latentTraversal(model, options);
+  } finally {
+    model.dispose();
   }
 }

@@ -10,7 +10,7 @@ export type {
 export { TrainingError } from './training-error.js';
 export { evaluate } from './evaluation.js';
 export type { EvalMetrics, EvaluateOptions } from './evaluation.js';
-export { checkpointModel, evaluateCheckpoint } from './evaluate-checkpoint.js';
+export { checkpointModel, evaluateCheckpoint, traverseCheckpoint } from './evaluate-checkpoint.js';
 export type { EvaluateCheckpointOptions } from './evaluate-checkpoint.js';
 export { stepLoss } from './step-loss.js';
 export type { LossTerms, StepLossReport } from './step-loss.js';

@@ -23,9 +23,8 @@ export interface TraversalRenderer {
 }
 
 interface Engine {
-  latentTraversal: typeof import('@jvae/model').latentTraversal;
   readCheckpoint: typeof import('@jvae/train').readCheckpoint;
-  checkpointModel: typeof import('@jvae/train').checkpointModel;
+  traverseCheckpoint: typeof import('@jvae/train').traverseCheckpoint;
 }
 
 /**
@@ -39,15 +38,10 @@ export class CheckpointTraversalRenderer implements TraversalRenderer {
   constructor(private readonly backend: string) {}
 
   async render(checkpointDir: string): Promise<CheckpointTraversals> {
-    const { latentTraversal, readCheckpoint, checkpointModel } = await this.load();
+    const { readCheckpoint, traverseCheckpoint } = await this.load();
     const state = await readCheckpoint(checkpointDir);
-    const model = checkpointModel(state);
-    try {
-      const categoryLabels = categoryLabelsOf(state.trial.metrics, state.trial.config.latent.discrete);
-      return { grid: latentTraversal(model), ...(categoryLabels && { categoryLabels }) };
-    } finally {
-      model.dispose();
-    }
+    const categoryLabels = categoryLabelsOf(state.trial.metrics, state.trial.config.latent.discrete);
+    return { grid: traverseCheckpoint(state), ...(categoryLabels && { categoryLabels }) };
   }
 
   /** The engine, loading it once; a failed load is forgotten so that the next render tries again. */
@@ -66,7 +60,7 @@ export class CheckpointTraversalRenderer implements TraversalRenderer {
 async function loadEngine(backend: string): Promise<Engine> {
   const [model, train] = await Promise.all([import('@jvae/model'), import('@jvae/train')]);
   await model.selectBackend(backend);
-  return { latentTraversal: model.latentTraversal, readCheckpoint: train.readCheckpoint, checkpointModel: train.checkpointModel };
+  return { readCheckpoint: train.readCheckpoint, traverseCheckpoint: train.traverseCheckpoint };
 }
 
 /**
