@@ -21,7 +21,8 @@ export const demoCommand: Command = {
   details: [
     'Starts Redis (reused or spawned, as jvae up does), the coordinator and 2 workers; submits',
     'examples/sweeps/mnist-capacity.yaml, shows its progress live, prints the ranking, downloads the best',
-    "trial's checkpoint (verified) and stops everything. Ctrl-C cancels the sweep and stops everything too.",
+    "trial's checkpoint (verified), draws its latent traversals to a PNG beside it (DIR-traversals.png) and",
+    'stops everything. Ctrl-C cancels the sweep and stops everything too.',
     `Keys go under JVAE_PREFIX if set, else '${DEMO_PREFIX}'. The coordinator listens on JVAE_COORDINATOR /`,
     'JVAE_HTTP (default 127.0.0.1:50051 / 127.0.0.1:8080), or on free ports when those are taken.',
   ].join('\n'),
@@ -37,7 +38,7 @@ export const demoCommand: Command = {
     const spec = await readFile(specFile, 'utf8').catch((err: Error) => {
       throw new Error(`cannot read the sweep spec ${specFile}: ${err.message}`);
     });
-    const [protocol, local, { Interrupts }, format, watch, { fetchCheckpoint }, { explainCallError }] = await Promise.all([
+    const [protocol, local, { Interrupts }, format, watch, { fetchCheckpoint }, { explainCallError }, { writeTraversalImage }] = await Promise.all([
       import('@jvae/protocol'),
       import('../local-cluster.js'),
       import('../interrupts.js'),
@@ -45,6 +46,7 @@ export const demoCommand: Command = {
       import('../sweep-watch.js'),
       import('../checkpoint-download.js'),
       import('../coordinator-session.js'),
+      import('../traversal-image-file.js'),
     ]);
     const config = protocol.loadConfig();
     const prefix = process.env.JVAE_PREFIX?.trim() || DEMO_PREFIX;
@@ -95,8 +97,15 @@ export const demoCommand: Command = {
         return 1;
       }
       const saved = await fetchCheckpoint(client, { checkpointId: best.checkpoint.id }, out);
-      console.log(`checkpoint: ${saved.dir} (step ${saved.checkpoint.step}, SHA-256 verified)`);
-      console.log(`evaluate it with: jvae eval ${out}`);
+      const image = traversalImagePath(out);
+      await writeTraversalImage(saved.dir, image);
+      console.log(
+        [
+          `checkpoint: ${saved.dir} (step ${saved.checkpoint.step}, SHA-256 verified)`,
+          `latent traversals: ${image} (a row per latent, decoded from the checkpoint)`,
+          `evaluate it with: jvae eval ${out}`,
+        ].join('\n'),
+      );
       return watch.sweepExitCode(sweep);
     } catch (err) {
       throw cluster ? explainCallError(err, cluster.grpcAddress) : err;
@@ -110,6 +119,11 @@ export const demoCommand: Command = {
     }
   },
 };
+
+/** The PNG beside a checkpoint directory: checkpoints/best -> checkpoints/best-traversals.png. */
+export function traversalImagePath(checkpointDir: string): string {
+  return `${checkpointDir.replace(/[\\/]+$/, '')}-traversals.png`;
+}
 
 /** Cancels sweeps an interrupted earlier demo left running, so the workers do not pick up its trials. */
 async function cancelLeftovers(connection: CoordinatorConnection, log: (line: string) => void): Promise<void> {
