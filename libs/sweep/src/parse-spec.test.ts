@@ -83,17 +83,18 @@ describe('parseSweepSpec', () => {
     const spec = parseSweepSpec(readFileSync(EXAMPLE, 'utf8'), 'mnist-capacity.yaml');
     assert.equal(spec.method, 'grid');
     assert.equal(spec.dataset?.name, 'mnist-sample');
-    assert.deepEqual(spec.early_terminate, { type: 'asha', min_steps: 100, eta: 2 });
+    assert.deepEqual(spec.early_terminate, { type: 'asha', min_steps: 200, eta: 2 });
     const trials = expandTrials(spec);
     assert.equal(trials.length, 4);
     for (const trial of trials) {
       assert.equal(trial.config.dataset, 'mnist-sample');
-      assert.equal(trial.config.steps, 400);
-      assert.equal(trial.config.batchSize, 64);
-      assert.equal(trial.config.evalEvery, 100);
-      assert.equal(trial.config.checkpointEvery, 100);
+      assert.equal(trial.config.steps, 800);
+      assert.equal(trial.config.batchSize, 16);
+      assert.equal(trial.config.evalEvery, 200);
+      assert.equal(trial.config.checkpointEvery, 200);
+      assert.deepEqual([trial.config.capacity.continuous.max, trial.config.capacity.discrete.max], [5, 2.3]);
     }
-    const capacities = trials.map((t) => [t.config.capacity.continuous.max, t.config.capacity.discrete.max]);
-    assert.equal(new Set(capacities.map(String)).size, 4);
+    const gammas = trials.map((t) => [t.config.capacity.continuous.gamma, t.config.capacity.discrete.gamma]);
+    assert.deepEqual(gammas, [[2, 2], [2, 30], [30, 2], [30, 30]]);
   });
 });
