@@ -27,7 +27,7 @@ export interface TrialAttemptDeps {
   workDir: string;
   /** Compute threads (0 = one per core); the trial config's value when absent. */
   threads?: number;
-  /** Backend request (auto, tensorflow, wasm, cpu); JVAE_BACKEND or auto when absent. */
+  /** One of BACKEND_REQUESTS; JVAE_BACKEND or auto when absent. */
   backend?: string;
   /** Look for a stop request after every this many steps (default 2). */
   stopCheckEvery?: number;

@@ -1,8 +1,6 @@
 import { resolve } from 'node:path';
+import { BACKEND_REQUESTS, type BackendRequest } from '@jvae/model/config';
 import { PREFIX_PATTERN } from './keys.js';
-
-export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
 
 /** Paths of PEM files; any subset may be set (see tls.ts for how each side uses them). */
 export interface TlsFiles {
@@ -22,8 +20,8 @@ export interface JvaeConfig {
   token?: string;
   /** JVAE_ARTIFACTS: checkpoint store directory, absolute. */
   artifacts: string;
-  /** JVAE_BACKEND. */
-  backend: BackendName;
+  /** JVAE_BACKEND: one of the backends selectBackend loads. */
+  backend: BackendRequest;
   /** JVAE_PREFIX: every Redis key and BullMQ queue lives under it. */
   prefix: string;
   /** JVAE_TLS_CERT / JVAE_TLS_KEY / JVAE_TLS_CA; undefined when none is set. */
@@ -78,11 +76,11 @@ function redisUrl(value: string): string {
   return value;
 }
 
-function backend(value: string): BackendName {
-  if (!(BACKENDS as readonly string[]).includes(value)) {
-    throw new ConfigError('JVAE_BACKEND', `expected one of ${BACKENDS.join(', ')}, got '${value}'`);
+function backend(value: string): BackendRequest {
+  if (!(BACKEND_REQUESTS as readonly string[]).includes(value)) {
+    throw new ConfigError('JVAE_BACKEND', `expected one of ${BACKEND_REQUESTS.join(', ')}, got '${value}'`);
   }
-  return value as BackendName;
+  return value as BackendRequest;
 }
 
 function prefix(value: string): string {

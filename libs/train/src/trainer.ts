@@ -14,7 +14,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { gatherImages, shardBatch, shardRange, stepsPerEpoch, type Dataset } from '@jvae/data';
-import { Adam, JointVae, selectBackend } from '@jvae/model';
+import { Adam, JointVae, isThreadedBackend, selectBackend } from '@jvae/model';
 import type { TrainConfig } from '@jvae/model/config';
 import {
   CHECKPOINT_VERSION,
@@ -60,7 +60,7 @@ export interface CheckpointEvent {
 export interface TrainerOptions {
   /** Compute threads on CPU backends; overrides config.threads; 0 = one per available core. */
   threads?: number;
-  /** auto | tensorflow | wasm | cpu; default JVAE_BACKEND or auto. */
+  /** One of BACKEND_REQUESTS; default JVAE_BACKEND or auto. */
   backend?: string;
   rank?: number;
   world?: number;
@@ -83,9 +83,6 @@ export interface TrainResult {
   /** The last evaluation, if any ran. */
   metrics: EvalMetrics | null;
 }
-
-/** Backends whose kernels run on the calling thread, where more threads mean more cores used. */
-const THREADED_BACKENDS = new Set(['cpu', 'wasm']);
 
 export class Trainer {
   private step: number;
@@ -129,12 +126,12 @@ export class Trainer {
     const largestShard = shardRange(config.batchSize, 0, world);
     shardRange(config.batchSize, rank, world);
 
-    const backend = await selectBackend(options.backend ?? (process.env.JVAE_BACKEND || 'auto'));
+    const backend = await selectBackend(options.backend);
     const model = JointVae.create(config, config.seed);
     try {
       checkResume(config, model.size, options.resume);
       const requested = options.threads ?? config.threads;
-      const threads = THREADED_BACKENDS.has(backend.name)
+      const threads = isThreadedBackend(backend.name)
         ? Math.min(requested === 0 ? availableParallelism() : requested, largestShard.end)
         : 1;
       const pool = await ComputePool.open({
