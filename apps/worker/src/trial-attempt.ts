@@ -4,6 +4,7 @@ import { resolveTrainConfig, type TrainConfig } from '@jvae/model/config';
 import type { SweepStore, TrialRecord } from '@jvae/store';
 import {
   Trainer,
+  isEvalStep,
   readCheckpoint,
   type CheckpointEvent,
   type CheckpointState,
@@ -145,15 +146,9 @@ export class TrialAttempt {
       const reported = (await this.stillMine()) && (await store.reportStep(this.trial.id, progress.step));
       if (!reported) this.stop('lost');
     }
-    if (this.rungs.has(progress.step) && !this.isScheduledEval(progress.step)) await this.trainer!.evaluate();
+    if (this.rungs.has(progress.step) && !isEvalStep(this.config!, progress.step)) await this.trainer!.evaluate();
     if (progress.step % stopCheckEvery === 0) await this.checkStop();
     this.signal.throwIfAborted();
-  }
-
-  /** Whether the trainer evaluates at `step` anyway. */
-  private isScheduledEval(step: number): boolean {
-    const { steps, evalEvery } = this.config!;
-    return step === steps || (evalEvery > 0 && step % evalEvery === 0);
   }
 
   private async onEval(metrics: EvalMetrics): Promise<void> {

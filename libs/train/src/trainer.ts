@@ -26,6 +26,7 @@ import {
 import { evaluate, type EvalMetrics } from './evaluation.js';
 import { stepLoss, type LossTerms } from './step-loss.js';
 import { TrainingError } from './training-error.js';
+import { isCheckpointStep, isEvalStep } from './training-schedule.js';
 import { ComputePool } from './threads/compute-pool.js';
 
 /** Sums arrays element-wise across the ranks of a trial, in place. */
@@ -175,16 +176,13 @@ export class Trainer {
     const stopThreads = () => void this.pool.close();
     signal?.addEventListener('abort', stopThreads, { once: true });
     try {
-      const { steps, evalEvery, checkpointEvery } = this.config;
-      while (this.step < steps) {
+      const { checkpointDir } = this.options;
+      while (this.step < this.config.steps) {
         signal?.throwIfAborted();
         const progress = await this.trainStep();
         await this.options.onProgress?.(progress);
-        const last = this.step === steps;
-        if (last || (evalEvery > 0 && this.step % evalEvery === 0)) await this.evaluate();
-        if (this.options.checkpointDir && (last || (checkpointEvery > 0 && this.step % checkpointEvery === 0))) {
-          await this.checkpoint(this.options.checkpointDir);
-        }
+        if (isEvalStep(this.config, this.step)) await this.evaluate();
+        if (checkpointDir && isCheckpointStep(this.config, this.step)) await this.checkpoint(checkpointDir);
       }
       return { step: this.step, metrics: this.metrics };
     } catch (err) {
