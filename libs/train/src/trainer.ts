@@ -15,7 +15,7 @@
 import { availableParallelism } from 'node:os';
 import { gatherImages, shardBatch, shardRange, stepsPerEpoch, type Dataset } from '@jvae/data';
 import { Adam, JointVae, isThreadedBackend, selectBackend } from '@jvae/model';
-import type { TrainConfig } from '@jvae/model/config';
+import { lossReport, type LossTerms, type TrainConfig } from '@jvae/model/config';
 import {
   CHECKPOINT_VERSION,
   writeCheckpoint,
@@ -24,7 +24,6 @@ import {
   type DataCursor,
 } from './checkpoint/checkpoint.js';
 import { evaluate, type EvalMetrics } from './evaluation.js';
-import { stepLoss, type LossTerms } from './step-loss.js';
 import { TrainingError } from './training-error.js';
 import { isCheckpointStep, isEvalStep } from './training-schedule.js';
 import { ComputePool } from './threads/compute-pool.js';
@@ -45,7 +44,7 @@ export interface TrainProgress {
   steps: number;
   loss: number;
   /** Global-batch means. */
-  terms: LossTerms;
+  terms: LossTerms<number>;
   capacities: { cont: number; disc: number };
   tau: number;
   /** Global-batch samples per second of step time in this run (eval and checkpoints excluded). */
@@ -260,7 +259,7 @@ export class Trainer {
     this.payload[size] = shardSums.reduce((sum, s) => sum + s.reconSum, 0);
     await reducer?.allReduce(t, this.payload);
     const terms = { recon: this.payload[size] / batchSize, klCont, klDisc };
-    const report = stepLoss(this.config, t, terms);
+    const report = lossReport(this.config, t, terms);
     checkFinite(report.loss, terms, grads, t + 1);
 
     this.adam.step(this.pool.weights, grads);
@@ -278,7 +277,7 @@ export class Trainer {
   }
 }
 
-function checkFinite(loss: number, terms: LossTerms, grads: Float32Array, step: number): void {
+function checkFinite(loss: number, terms: LossTerms<number>, grads: Float32Array, step: number): void {
   if (!Number.isFinite(loss)) {
     throw new TrainingError(
       `loss is ${loss} (recon ${terms.recon}, klCont ${terms.klCont}, klDisc ${terms.klDisc})`,
