@@ -39,16 +39,16 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
-function read(env: Env, name: string, fallback: string): string {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? fallback : value;
-}
-
-function optional(env: Env, name: string): string | undefined {
+/** The variable's value without surrounding spaces; an empty or blank one counts as unset. */
+export function envValue(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
+}
+
+function read(env: Env, name: string, fallback: string): string {
+  return envValue(env, name) ?? fallback;
 }
 
 const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
@@ -92,9 +92,9 @@ function prefix(value: string): string {
 
 function tlsFiles(env: Env): TlsFiles | undefined {
   const files: TlsFiles = {
-    cert: optional(env, 'JVAE_TLS_CERT'),
-    key: optional(env, 'JVAE_TLS_KEY'),
-    ca: optional(env, 'JVAE_TLS_CA'),
+    cert: envValue(env, 'JVAE_TLS_CERT'),
+    key: envValue(env, 'JVAE_TLS_KEY'),
+    ca: envValue(env, 'JVAE_TLS_CA'),
   };
   if (files.cert && !files.key) throw new ConfigError('JVAE_TLS_KEY', 'required when JVAE_TLS_CERT is set');
   if (files.key && !files.cert) throw new ConfigError('JVAE_TLS_CERT', 'required when JVAE_TLS_KEY is set');
@@ -111,7 +111,7 @@ export function loadConfig(env: Env = process.env): JvaeConfig {
     redisUrl: redisUrl(read(env, 'REDIS_URL', 'redis://127.0.0.1:6379')),
     coordinator,
     http,
-    token: optional(env, 'JVAE_TOKEN'),
+    token: envValue(env, 'JVAE_TOKEN'),
     artifacts: resolve(read(env, 'JVAE_ARTIFACTS', './.jvae/artifacts')),
     backend: backend(read(env, 'JVAE_BACKEND', 'auto')),
     prefix: prefix(read(env, 'JVAE_PREFIX', 'jvae')),
