@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { normal, uniform, uniformFloat32 } from './coordinate-draws.js';
+import { hash32 } from './murmur3.js';
 
 const COORDINATES: [number, number, number, number, number][] = [
   [0, 1, 0, 0, 0],
@@ -13,6 +14,7 @@ const COORDINATES: [number, number, number, number, number][] = [
 // Fixed values: a change here changes the weights and noise of every seeded run, so a
 // checkpoint resumed on new code would no longer continue its own run.
 test('the draws at fixed coordinates are the recorded ones, bit for bit', () => {
+  assert.deepEqual(COORDINATES.map((c) => hash32(...c)), [2451737883, 1924023384, 640235080, 1859763820, 2538866542]);
   assert.deepEqual(COORDINATES.map((c) => uniform(...c)), [
     0.570839709485881, 0.4479716030182317, 0.14906634588260204, 0.43301000737119466, 0.5911259312415496,
   ]);
