@@ -1,5 +1,5 @@
 /**
- * The Joint VAE loss of DESIGN §2 from its terms, written once for any arithmetic: on numbers
+ * The Joint VAE loss from its terms, written once for any arithmetic: on numbers
  * for the reported loss, on tensors (loss.ts) for the loss that is differentiated.
  */
 import type { ModelConfig } from './config.js';
