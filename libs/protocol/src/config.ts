@@ -41,6 +41,9 @@ export class ConfigError extends Error {
 
 export type Env = Record<string, string | undefined>;
 
+/** Where REDIS_URL points when it is unset. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
 /** The variable's value without surrounding spaces; an empty or blank one counts as unset. */
 export function envValue(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -108,7 +111,7 @@ export function loadConfig(env: Env = process.env): JvaeConfig {
   parseHostPort(coordinator, 'JVAE_COORDINATOR');
   parseHostPort(http, 'JVAE_HTTP');
   return {
-    redisUrl: redisUrl(read(env, 'REDIS_URL', 'redis://127.0.0.1:6379')),
+    redisUrl: redisUrl(read(env, 'REDIS_URL', DEFAULT_REDIS_URL)),
     coordinator,
     http,
     token: envValue(env, 'JVAE_TOKEN'),
