@@ -4,13 +4,14 @@
  * the same LocalRedis that `jvae up` and `jvae demo` use. Without either, the run
  * ends at once with one line saying how to install Redis.
  */
-import { DEFAULT_REDIS_URL, LocalRedis, RedisUnavailableError } from '@jvae/store';
+import { DEFAULT_REDIS_URL, envValue } from '@jvae/protocol';
+import { LocalRedis, RedisUnavailableError } from '@jvae/store';
 
 /** Runs `body` with REDIS_URL set to a Redis that answers; a spawned one is stopped afterwards. Returns body's exit code. */
 export async function withTestRedis(body: (redisUrl: string) => Promise<number>): Promise<number> {
   let redis: LocalRedis;
   try {
-    redis = await LocalRedis.acquire({ localUrl: process.env.REDIS_URL?.trim() || DEFAULT_REDIS_URL });
+    redis = await LocalRedis.acquire({ localUrl: envValue(process.env, 'REDIS_URL') ?? DEFAULT_REDIS_URL });
   } catch (err) {
     if (!(err instanceof RedisUnavailableError)) throw err;
     console.error(`tests: ${err.message}`);

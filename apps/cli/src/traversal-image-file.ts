@@ -1,8 +1,11 @@
 /** Draws a checkpoint's latent traversals to a PNG file (written whole or not at all). */
 import { rename, rm, writeFile } from 'node:fs/promises';
 
-/** Reads the checkpoint in `checkpointDir`, decodes its traversal grid on `backend` and writes it to `file` as PNG. */
-export async function writeTraversalImage(checkpointDir: string, file: string, backend = process.env.JVAE_BACKEND || 'auto'): Promise<void> {
+/**
+ * Reads the checkpoint in `checkpointDir`, decodes its traversal grid on `backend` (default
+ * JVAE_BACKEND or auto, as selectBackend takes it) and writes it to `file` as PNG.
+ */
+export async function writeTraversalImage(checkpointDir: string, file: string, backend?: string): Promise<void> {
   const [{ selectBackend, traversalPng }, { readCheckpoint, traverseCheckpoint }] = await Promise.all([import('@jvae/model'), import('@jvae/train')]);
   const state = await readCheckpoint(checkpointDir);
   await selectBackend(backend);

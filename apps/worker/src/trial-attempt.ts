@@ -4,6 +4,7 @@ import { resolveTrainConfig, type TrainConfig } from '@jvae/model/config';
 import type { SweepStore, TrialRecord } from '@jvae/store';
 import {
   Trainer,
+  isEvalStep,
   readCheckpoint,
   type CheckpointEvent,
   type CheckpointState,
@@ -27,7 +28,7 @@ export interface TrialAttemptDeps {
   workDir: string;
   /** Compute threads (0 = one per core); the trial config's value when absent. */
   threads?: number;
-  /** Backend request (auto, tensorflow, wasm, cpu); JVAE_BACKEND or auto when absent. */
+  /** One of BACKEND_REQUESTS; JVAE_BACKEND or auto when absent. */
   backend?: string;
   /** Look for a stop request after every this many steps (default 2). */
   stopCheckEvery?: number;
@@ -145,15 +146,9 @@ export class TrialAttempt {
       const reported = (await this.stillMine()) && (await store.reportStep(this.trial.id, progress.step));
       if (!reported) this.stop('lost');
     }
-    if (this.rungs.has(progress.step) && !this.isScheduledEval(progress.step)) await this.trainer!.evaluate();
+    if (this.rungs.has(progress.step) && !isEvalStep(this.config!, progress.step)) await this.trainer!.evaluate();
     if (progress.step % stopCheckEvery === 0) await this.checkStop();
     this.signal.throwIfAborted();
-  }
-
-  /** Whether the trainer evaluates at `step` anyway. */
-  private isScheduledEval(step: number): boolean {
-    const { steps, evalEvery } = this.config!;
-    return step === steps || (evalEvery > 0 && step % evalEvery === 0);
   }
 
   private async onEval(metrics: EvalMetrics): Promise<void> {

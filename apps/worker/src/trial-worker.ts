@@ -1,7 +1,7 @@
 import { availableParallelism, hostname } from 'node:os';
 import { Worker, WaitingError, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { selectBackend } from '@jvae/model';
+import { isThreadedBackend, selectBackend } from '@jvae/model';
 import { QUEUES, bullPrefix, coordinatorClient, type CoordinatorConnection, type JvaeConfig } from '@jvae/protocol';
 import { SweepStore, WorkerRegistry } from '@jvae/store';
 import { CheckpointTransfer } from './checkpoint-transfer.js';
@@ -73,7 +73,6 @@ export class TrialWorker {
         backend: backend.name,
         log,
       });
-      const threaded = backend.name === 'cpu' || backend.name === 'wasm';
       const presence = new RegistryPresence(
         new WorkerRegistry(redis, config.prefix),
         {
@@ -82,7 +81,7 @@ export class TrialWorker {
           pid: process.pid,
           backend: backend.name,
           device: backend.engine,
-          threads: threaded ? settings.threads || availableParallelism() : 1,
+          threads: isThreadedBackend(backend.name) ? settings.threads || availableParallelism() : 1,
         },
         log,
       );

@@ -1,6 +1,6 @@
 import { hostname, tmpdir } from 'node:os';
 import { resolve } from 'node:path';
-import { ConfigError, checkId } from '@jvae/protocol';
+import { ConfigError, checkId, envValue, type Env } from '@jvae/protocol';
 
 /** The worker's own settings, besides the shared ones of `loadConfig` (REDIS_URL, JVAE_PREFIX, ...). */
 export interface WorkerSettings {
@@ -16,15 +16,8 @@ export interface WorkerSettings {
   workDir: string;
 }
 
-type Env = Record<string, string | undefined>;
-
-function optional(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
 function integer(env: Env, name: string, min: number): number | undefined {
-  const raw = optional(env, name);
+  const raw = envValue(env, name);
   if (raw === undefined) return undefined;
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min) {
@@ -40,7 +33,7 @@ function defaultId(): string {
 
 /** Reads and validates the worker's settings; a bad value throws ConfigError naming the variable. */
 export function readWorkerSettings(env: Env = process.env): WorkerSettings {
-  const id = optional(env, 'JVAE_WORKER_ID') ?? defaultId();
+  const id = envValue(env, 'JVAE_WORKER_ID') ?? defaultId();
   try {
     checkId('worker', id);
   } catch (err) {
@@ -53,7 +46,7 @@ export function readWorkerSettings(env: Env = process.env): WorkerSettings {
     id,
     lockMs,
     stalledMs,
-    workDir: resolve(optional(env, 'JVAE_WORK_DIR') ?? tmpdir()),
+    workDir: resolve(envValue(env, 'JVAE_WORK_DIR') ?? tmpdir()),
     ...(threads === undefined ? {} : { threads }),
   };
 }

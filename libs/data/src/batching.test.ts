@@ -1,19 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { epochPermutation, gatherImages, globalBatch, shardBatch, shardRange, stepsPerEpoch } from './batching.js';
-import { Rng } from './rng.js';
-
-test('Rng is deterministic, seed-sensitive and nextInt stays in range with roughly uniform counts', () => {
-  const draw = (...seed: number[]) => Array.from({ length: 8 }, ((rng) => () => rng.nextUint32())(new Rng(...seed)));
-  assert.deepEqual(draw(1, 2), draw(1, 2));
-  assert.notDeepEqual(draw(1, 2), draw(2, 1));
-  assert.notDeepEqual(draw(1), draw(1 + 2 ** 32));
-  const rng = new Rng(7);
-  const counts = new Array(6).fill(0);
-  for (let i = 0; i < 60_000; i++) counts[rng.nextInt(6)]++;
-  for (const count of counts) assert.ok(Math.abs(count - 10_000) < 500, `count ${count}`);
-  assert.throws(() => new Rng(0.5), /safe integers/);
-});
 
 test('epochPermutation is a deterministic permutation that changes with seed and epoch', () => {
   const perm = epochPermutation(1000, 42, 3);

@@ -4,7 +4,7 @@
  * world), so a resumed or re-sharded trial sees exactly the same samples.
  */
 import type { ImageSet } from './dataset.js';
-import { Rng } from './rng.js';
+import { Rng } from '@jvae/rng';
 
 /** A seeded Fisher–Yates shuffle of 0 … count−1 for one epoch. */
 export function epochPermutation(count: number, seed: number, epoch: number): Uint32Array {

@@ -5,4 +5,3 @@ export { MNIST_SAMPLE_SPLIT_SEED } from './mnist-sample.js';
 export { SHAPES_FACTOR_NAMES, SHAPES_FACTOR_SIZES, SHAPES_SPLIT_SEED } from './shapes.js';
 export { DSPRITES_DEFAULT_LIMIT, DSPRITES_SPLIT_SEED } from './dsprites.js';
 export { epochPermutation, gatherImages, globalBatch, shardBatch, shardRange, stepsPerEpoch } from './batching.js';
-export { Rng } from './rng.js';

@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelConfig } from './config.js';
-import { Stream, uniform } from './rng.js';
+import { uniform } from '@jvae/rng';
+import { Stream } from './streams.js';
 
 /** Where each latent lives in the encoder's single output row [mu | logvar | logits_1 | ...]. */
 export interface LatentLayout {

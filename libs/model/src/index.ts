@@ -1,6 +1,5 @@
 /** @jvae/model: the Joint VAE of DESIGN §2 in TensorFlow.js, its losses, noise and optimizer. */
 export * from './settings.js';
-export * from './rng.js';
 export * from './noise.js';
 export * from './architecture.js';
 export * from './loss.js';

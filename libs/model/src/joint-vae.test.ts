@@ -117,9 +117,13 @@ function relativeError(actual: Float32Array, expected: Float32Array): number {
   return Math.sqrt(diff / norm);
 }
 
+function pixelsOf(images: tf.Tensor4D): Float32Array {
+  return images.dataSync() as Float32Array;
+}
+
 /** Sums of KL_cont and KL_disc over `x` (the encoder's, so the same in eval mode). */
 function klSums(vae: JointVae, x: tf.Tensor4D): KlSums {
-  const { klCont, klDisc, count } = vae.evaluate(x, 0);
+  const { klCont, klDisc, count } = vae.evaluate(pixelsOf(x), 0);
   return { klCont: klCont * count, klDisc: klDisc * count, count };
 }
 
@@ -370,7 +374,7 @@ describe('JointVae (dupont, 32×32)', () => {
     for (let i = 0; i < 2; i++) {
       vae.shardGradients(small, smallNoise, { step: 1, globalBatchSize: 1, globalKl: () => ({ klCont: 1, klDisc: 1 }) }, out);
       vae.loss(small, smallNoise, 1);
-      vae.evaluate(small, 1);
+      vae.evaluate(pixelsOf(small), 1);
       vae.setWeights(vae.getWeights());
     }
     small.dispose();
@@ -382,8 +386,8 @@ describe('JointVae (dupont, 32×32)', () => {
     const n = 5;
     const data = images(n, 32, 2);
     const evalStep = 12500;
-    const whole = vae.evaluate(data, evalStep);
-    const chunked = vae.evaluate(data, evalStep, 2);
+    const whole = vae.evaluate(pixelsOf(data), evalStep);
+    const chunked = vae.evaluate(pixelsOf(data), evalStep, 2);
     assert.equal(whole.count, n);
     assert.deepEqual(chunked.mu, whole.mu);
     assert.deepEqual(chunked.logvar, whole.logvar);
@@ -404,7 +408,8 @@ describe('JointVae (dupont, 32×32)', () => {
     assert.ok(Math.abs(whole.recon - recon / n) < 1e-4 * whole.recon, `${whole.recon} vs ${recon / n}`);
     tf.dispose([out.recon, out.mu, out.logvar, ...out.logits, data, argmax]);
 
-    assert.throws(() => vae.evaluate(x, 0, 0), /chunkSize must be a positive integer, got 0/);
+    assert.throws(() => vae.evaluate(pixelsOf(x), 0, 0), /chunkSize must be a positive integer, got 0/);
+    assert.throws(() => vae.evaluate(new Float32Array(1000), 0), /at least one 32×32 image, got 1000 values/);
 
     const perDimTotal = whole.klPerDim.reduce((a, b) => a + b, 0);
     assert.equal(whole.klPerDim.length, 10);

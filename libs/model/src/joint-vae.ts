@@ -14,17 +14,10 @@ import {
   latentLayout,
   type LatentLayout,
 } from './architecture.js';
-import {
-  jointLoss,
-  klContPerDim,
-  klContPerSample,
-  klDiscPerSample,
-  reconPerSample,
-  shardShareLoss,
-  type LossTerms,
-} from './loss.js';
+import { lossReport, type LossTerms } from './joint-loss.js';
+import { jointLoss, klContPerDim, klContPerSample, klDiscPerSample, reconPerSample, shardShareLoss } from './loss.js';
 import type { Noise } from './noise.js';
-import { continuousCapacity, discreteCapacity, temperatureAt } from './schedule.js';
+import { temperatureAt } from './schedule.js';
 
 /** The epsilon inside the Gumbel logs, as in the seed code. */
 const GUMBEL_EPS = 1e-7;
@@ -215,13 +208,21 @@ export class JointVae {
     return toStepLoss(this.backprop(out, () => this.jointLossTerms(images, noise, step)));
   }
 
-  /** Eval-mode outputs and mean loss terms at `step`, in chunks of `chunkSize` images. */
-  evaluate(images: tf.Tensor4D, step: number, chunkSize = DEFAULT_EVAL_CHUNK): Evaluation {
-    const n = images.shape[0];
-    if (n === 0) throw new Error('evaluate needs at least one image');
+  /**
+   * Eval-mode outputs over a set of images and its mean loss terms at `step`. `images` holds
+   * them one after another (imageSize² values each); they become tensors `chunkSize` at a
+   * time, which bounds memory however large the set.
+   */
+  evaluate(images: Float32Array, step: number, chunkSize = DEFAULT_EVAL_CHUNK): Evaluation {
+    const size = this.config.imageSize;
+    const pixels = size * size;
+    if (images.length === 0 || images.length % pixels !== 0) {
+      throw new Error(`evaluate needs at least one ${size}×${size} image, got ${images.length} values`);
+    }
     if (!Number.isInteger(chunkSize) || chunkSize < 1) {
       throw new Error(`evaluate: chunkSize must be a positive integer, got ${chunkSize}`);
     }
+    const n = images.length / pixels;
     const d = this.layout.continuous;
     const mu = new Float32Array(n * d);
     const logvar = new Float32Array(n * d);
@@ -231,7 +232,7 @@ export class JointVae {
     for (let start = 0; start < n; start += chunkSize) {
       const count = Math.min(chunkSize, n - start);
       const outputs = tf.tidy(() => {
-        const chunk = tf.slice(images, [start, 0, 0, 0], [count, -1, -1, -1]);
+        const chunk = tf.tensor4d(images.subarray(start * pixels, (start + count) * pixels), [count, size, size, 1]);
         const encoded = this.encode(chunk);
         const latent = this.evalLatent(encoded);
         const recon = reconPerSample(this.config.formulation, decoderLogits(this.decoder, latent), chunk);
@@ -257,27 +258,18 @@ export class JointVae {
       argmax.forEach((values, i) => categories[i].set(values, start));
     }
     const means = { recon: sums.recon / n, klCont: sums.klCont / n, klDisc: sums.klDisc / n };
-    const loss = readAndDispose(
-      tf.tidy(() =>
-        jointLoss(
-          { recon: tf.scalar(means.recon), klCont: tf.scalar(means.klCont), klDisc: tf.scalar(means.klDisc) },
-          this.config,
-          step,
-        ),
-      ),
-    )[0];
-    const { continuous, discrete } = this.config.capacity;
+    const report = lossReport(this.config, step, means);
     return {
       count: n,
       mu,
       logvar,
       categories,
       ...means,
-      loss,
+      loss: report.loss,
       klPerDim: Array.from(perDimSums, (s) => s / n),
-      capacityCont: continuousCapacity(continuous, step),
-      capacityDisc: discreteCapacity(discrete, step, this.config.latent.discrete),
-      tau: temperatureAt(this.config, step),
+      capacityCont: report.capacities.cont,
+      capacityDisc: report.capacities.disc,
+      tau: report.tau,
     };
   }
 

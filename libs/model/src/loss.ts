@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's node bundle registers no gradients; tfjs-layers' bundle registers them all.
 import '@tensorflow/tfjs-layers';
 import type { Formulation, ModelConfig } from './config.js';
-import { continuousCapacity, discreteCapacity } from './schedule.js';
+import { assembleJointLoss, capacitiesAt, type LossArithmetic, type LossTerms } from './joint-loss.js';
 
 /** The epsilon inside the logs of KL_disc, as in the paper and seed code. */
 const KL_EPS = 1e-7;
@@ -74,24 +74,14 @@ export function klDisc(logits: readonly tf.Tensor2D[]): tf.Scalar {
   return tf.tidy(() => tf.mean(klDiscPerSample(logits)));
 }
 
-export interface LossTerms<T> {
-  recon: T;
-  klCont: T;
-  klDisc: T;
-}
+const SCALARS: LossArithmetic<tf.Scalar> = {
+  sum: (terms) => tf.addN(terms) as tf.Scalar,
+  capacityGap: (gamma, capacity, kl) => tf.mul(gamma, tf.abs(tf.sub(capacity, kl))),
+};
 
-/** loss = recon + gamma_c * |C_cont(t) - KL_cont| + gamma_d * |C_disc(t) - KL_disc|. */
+/** The joint loss (see assembleJointLoss) on scalar tensors, to be differentiated. */
 export function jointLoss(terms: LossTerms<tf.Scalar>, config: ModelConfig, step: number): tf.Scalar {
-  const { continuous, discrete } = config.capacity;
-  const cCont = continuousCapacity(continuous, step);
-  const cDisc = discreteCapacity(discrete, step, config.latent.discrete);
-  return tf.tidy(() =>
-    tf.addN([
-      terms.recon,
-      tf.mul(continuous.gamma, tf.abs(tf.sub(cCont, terms.klCont))),
-      tf.mul(discrete.gamma, tf.abs(tf.sub(cDisc, terms.klDisc))),
-    ]) as tf.Scalar,
-  );
+  return tf.tidy(() => assembleJointLoss(terms, config, step, SCALARS));
 }
 
 /** What a shard needs to know about the whole step: the global batch size and KL means. */
@@ -124,8 +114,9 @@ export function shardShareLoss(
   ctx: ShardContext,
 ): tf.Scalar {
   const { continuous, discrete } = config.capacity;
-  const signCont = capacitySign(ctx.klCont, continuousCapacity(continuous, ctx.step));
-  const signDisc = capacitySign(ctx.klDisc, discreteCapacity(discrete, ctx.step, config.latent.discrete));
+  const capacities = capacitiesAt(config, ctx.step);
+  const signCont = capacitySign(ctx.klCont, capacities.cont);
+  const signDisc = capacitySign(ctx.klDisc, capacities.disc);
   return tf.tidy(() => {
     const perSampleLoss = tf.addN([
       perSample.recon,

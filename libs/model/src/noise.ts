@@ -4,7 +4,8 @@
  * always gets the same noise for a given seed, however the batch is split.
  */
 import type { ModelConfig } from './config.js';
-import { normal, Stream, uniformFloat32 } from './rng.js';
+import { normal, uniformFloat32 } from '@jvae/rng';
+import { Stream } from './streams.js';
 
 export interface Noise {
   /** count × D standard normals, row-major. */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
+import { BACKEND_REQUESTS } from '@jvae/model/config';
 import { ConfigError, loadConfig, parseHostPort } from './config.js';
 
 test('defaults when nothing is set', () => {
@@ -62,6 +63,16 @@ test('bad values name the variable', () => {
       JSON.stringify(env),
     );
   }
+});
+
+test('JVAE_BACKEND takes exactly the backends selectBackend loads', () => {
+  for (const name of BACKEND_REQUESTS) assert.equal(loadConfig({ JVAE_BACKEND: name }).backend, name);
+  assert.throws(
+    () => loadConfig({ JVAE_BACKEND: 'webgpu' }),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      error.message === "JVAE_BACKEND: expected one of auto, tensorflow, wasm, cpu, got 'webgpu'",
+  );
 });
 
 test('parseHostPort splits host and port', () => {

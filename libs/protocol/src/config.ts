@@ -1,8 +1,6 @@
 import { resolve } from 'node:path';
+import { BACKEND_REQUESTS, type BackendRequest } from '@jvae/model/config';
 import { PREFIX_PATTERN } from './keys.js';
-
-export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
 
 /** Paths of PEM files; any subset may be set (see tls.ts for how each side uses them). */
 export interface TlsFiles {
@@ -22,8 +20,8 @@ export interface JvaeConfig {
   token?: string;
   /** JVAE_ARTIFACTS: checkpoint store directory, absolute. */
   artifacts: string;
-  /** JVAE_BACKEND. */
-  backend: BackendName;
+  /** JVAE_BACKEND: one of the backends selectBackend loads. */
+  backend: BackendRequest;
   /** JVAE_PREFIX: every Redis key and BullMQ queue lives under it. */
   prefix: string;
   /** JVAE_TLS_CERT / JVAE_TLS_KEY / JVAE_TLS_CA; undefined when none is set. */
@@ -41,16 +39,19 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
-function read(env: Env, name: string, fallback: string): string {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? fallback : value;
-}
+/** Where REDIS_URL points when it is unset. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
-function optional(env: Env, name: string): string | undefined {
+/** The variable's value without surrounding spaces; an empty or blank one counts as unset. */
+export function envValue(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
+}
+
+function read(env: Env, name: string, fallback: string): string {
+  return envValue(env, name) ?? fallback;
 }
 
 const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
@@ -78,11 +79,11 @@ function redisUrl(value: string): string {
   return value;
 }
 
-function backend(value: string): BackendName {
-  if (!(BACKENDS as readonly string[]).includes(value)) {
-    throw new ConfigError('JVAE_BACKEND', `expected one of ${BACKENDS.join(', ')}, got '${value}'`);
+function backend(value: string): BackendRequest {
+  if (!(BACKEND_REQUESTS as readonly string[]).includes(value)) {
+    throw new ConfigError('JVAE_BACKEND', `expected one of ${BACKEND_REQUESTS.join(', ')}, got '${value}'`);
   }
-  return value as BackendName;
+  return value as BackendRequest;
 }
 
 function prefix(value: string): string {
@@ -94,9 +95,9 @@ function prefix(value: string): string {
 
 function tlsFiles(env: Env): TlsFiles | undefined {
   const files: TlsFiles = {
-    cert: optional(env, 'JVAE_TLS_CERT'),
-    key: optional(env, 'JVAE_TLS_KEY'),
-    ca: optional(env, 'JVAE_TLS_CA'),
+    cert: envValue(env, 'JVAE_TLS_CERT'),
+    key: envValue(env, 'JVAE_TLS_KEY'),
+    ca: envValue(env, 'JVAE_TLS_CA'),
   };
   if (files.cert && !files.key) throw new ConfigError('JVAE_TLS_KEY', 'required when JVAE_TLS_CERT is set');
   if (files.key && !files.cert) throw new ConfigError('JVAE_TLS_CERT', 'required when JVAE_TLS_KEY is set');
@@ -110,10 +111,10 @@ export function loadConfig(env: Env = process.env): JvaeConfig {
   parseHostPort(coordinator, 'JVAE_COORDINATOR');
   parseHostPort(http, 'JVAE_HTTP');
   return {
-    redisUrl: redisUrl(read(env, 'REDIS_URL', 'redis://127.0.0.1:6379')),
+    redisUrl: redisUrl(read(env, 'REDIS_URL', DEFAULT_REDIS_URL)),
     coordinator,
     http,
-    token: optional(env, 'JVAE_TOKEN'),
+    token: envValue(env, 'JVAE_TOKEN'),
     artifacts: resolve(read(env, 'JVAE_ARTIFACTS', './.jvae/artifacts')),
     backend: backend(read(env, 'JVAE_BACKEND', 'auto')),
     prefix: prefix(read(env, 'JVAE_PREFIX', 'jvae')),

@@ -26,5 +26,5 @@ export type {
   SweepRecord,
   TrialRecord,
 } from './records.js';
-export { DEFAULT_REDIS_URL, LocalRedis, RedisUnavailableError, answersPing, redactUrl } from './local-redis.js';
+export { LocalRedis, RedisUnavailableError, answersPing, redactUrl } from './local-redis.js';
 export type { LocalRedisOptions } from './local-redis.js';

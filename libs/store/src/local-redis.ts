@@ -12,8 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+import { DEFAULT_REDIS_URL } from '@jvae/protocol';
 
 /** No usable Redis and no way to start one; the message says how to get one. */
 export class RedisUnavailableError extends Error {

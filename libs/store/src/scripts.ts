@@ -1,8 +1,15 @@
 // The store's atomic read-check-write steps. Each appends its event to the sweep's stream and
 // the global stream in the same script, so no change is ever seen without its event.
+import { TERMINAL_TRIAL_STATES, TRIAL_STATES, isTerminalTrialState } from '@jvae/sweep';
 import { LuaScript } from './lua-script.js';
 
-const TERMINAL = "{completed=true, stopped=true, failed=true, cancelled=true}";
+/** A Lua table literal with each of `names` as a key set to true, for membership tests in a script. */
+function luaSet(names: readonly string[]): string {
+  return `{${names.map((name) => `${name}=true`).join(', ')}}`;
+}
+
+const TERMINAL = luaSet(TERMINAL_TRIAL_STATES);
+const LIVE = luaSet(TRIAL_STATES.filter((state) => !isTerminalTrialState(state)));
 
 /**
  * KEYS: trial hash, sweep stream, global stream, stop key.
@@ -121,11 +128,11 @@ return record
 
 /**
  * KEYS: trial hash, stop key. ARGV: reason, overwrite ('1' or '0').
- * Only a queued or running trial can be asked to stop. Returns the reason in force, or false.
+ * Only a trial not yet final (queued or running) can be asked to stop. Returns the reason in force, or false.
  */
 export const REQUEST_STOP = new LuaScript(`
-local state = redis.call('HGET', KEYS[1], 'state')
-if state ~= 'queued' and state ~= 'running' then return false end
+local live = ${LIVE}
+if not live[redis.call('HGET', KEYS[1], 'state')] then return false end
 if ARGV[2] == '1' then
   redis.call('SET', KEYS[2], ARGV[1])
 else

@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { keys } from '@jvae/protocol';
+import { TRIAL_STATES, isTerminalTrialState } from '@jvae/sweep';
 import { NotFoundError } from './not-found-error.js';
 import type { CheckpointRecord } from './records.js';
 import { SweepStore } from './sweep-store.js';
@@ -74,6 +75,22 @@ describe('SweepStore', () => {
       events.map((e) => e.event.type === 'trial' && e.event.state),
       ['running', 'cancelled'],
     );
+  });
+
+  it('treats as final exactly the states @jvae/sweep calls final', async () => {
+    const sweep = await store.createSweep(sweepInput(TRIAL_STATES.length));
+    const ids = await store.trialIds(sweep.id);
+    for (const [i, state] of TRIAL_STATES.entries()) {
+      const id = ids[i]!;
+      await store.transitionTrial(id, ['queued'], 'running', { workers: ['w1'] });
+      assert.equal(await store.requestStop(id, 'asha'), 'asha', `${state}: a running trial can be asked to stop`);
+      assert.equal((await store.transitionTrial(id, ['running'], state)).applied, true, state);
+      const trial = await store.requireTrial(id);
+      const final = isTerminalTrialState(state);
+      assert.equal(trial.finishedAt > 0, final, `${state}: finishedAt`);
+      assert.equal((await store.stopRequest(id)) === null, final, `${state}: the stop request is cleared only when final`);
+      assert.equal((await store.requestStop(id, 'cancel')) === null, final, `${state}: only a live trial is asked to stop`);
+    }
   });
 
   it('keeps metric series and the latest metric only while the trial runs', async () => {

@@ -1,13 +1,13 @@
 // Test support: a real Redis connection and a key prefix of the test's own.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { DEFAULT_REDIS_URL, envValue } from '@jvae/protocol';
 import { expandTrials, parseSweepSpec } from '@jvae/sweep';
 import { deletePrefix } from './delete-prefix.js';
-import { DEFAULT_REDIS_URL } from './local-redis.js';
 import type { NewSweep } from './sweep-store.js';
 
 /** The Redis the test runner (tools/run-tests.ts) reused or started for this run. */
-export const REDIS_URL = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
+export const REDIS_URL = envValue(process.env, 'REDIS_URL') ?? DEFAULT_REDIS_URL;
 
 export function testPrefix(): string {
   return `jvae-test-${randomBytes(4).toString('hex')}`;

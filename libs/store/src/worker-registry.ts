@@ -10,7 +10,7 @@ export interface WorkerInfo {
   id: string;
   host: string;
   pid: number;
-  /** Compute backend in use (tensorflow, webgpu, wasm, cpu). */
+  /** Compute backend in use (tensorflow, wasm, cpu). */
   backend: string;
   /** Compute threads it trains with. */
   threads: number;

@@ -1,6 +1,6 @@
 import type { TrainConfig } from '@jvae/model/config';
 import { choiceAt, choiceCount, sampleParameter } from './parameter-space.js';
-import { createRng, hashSeed } from './rng.js';
+import { createRng, hashSeed } from '@jvae/rng';
 import type { ParamValue, SweepSpec } from './spec.js';
 import { SweepSpecError } from './sweep-spec-error.js';
 import { resolveOrExplain, trainInput } from './train-config.js';

@@ -23,6 +23,7 @@ export { ashaDecision, ashaRungs, type AshaDecision, type AshaDecisionInput } fr
 export { bestTrial, rankTrials, type RankableTrial } from './rank.js';
 export {
   SWEEP_STATES,
+  TERMINAL_TRIAL_STATES,
   TRIAL_STATES,
   isTerminalTrialState,
   sweepState,

@@ -7,7 +7,10 @@ export type SweepState = (typeof SWEEP_STATES)[number];
 export const TRIAL_STATES = ['queued', 'running', 'completed', 'stopped', 'failed', 'cancelled'] as const;
 export type TrialState = (typeof TRIAL_STATES)[number];
 
-const TERMINAL: ReadonlySet<TrialState> = new Set(['completed', 'stopped', 'failed', 'cancelled']);
+/** The final states: a trial in one of them never runs again. */
+export const TERMINAL_TRIAL_STATES = ['completed', 'stopped', 'failed', 'cancelled'] as const satisfies readonly TrialState[];
+
+const TERMINAL: ReadonlySet<TrialState> = new Set(TERMINAL_TRIAL_STATES);
 
 export function isTerminalTrialState(state: TrialState): boolean {
   return TERMINAL.has(state);

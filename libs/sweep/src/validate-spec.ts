@@ -2,7 +2,7 @@ import { ConfigError, configPaths, resolveTrainConfig, type TrainConfig } from '
 import { expandTrials, MAX_TRIALS } from './expand-trials.js';
 import { FACTOR_METRICS, METRIC_GOALS, METRIC_NAMES, type MetricName } from './metrics.js';
 import { isEnumerable } from './parameter-space.js';
-import { hashSeed } from './rng.js';
+import { hashSeed } from '@jvae/rng';
 import {
   DISTRIBUTIONS,
   SEARCH_METHODS,

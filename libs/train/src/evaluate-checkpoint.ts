@@ -8,7 +8,7 @@ import { TrainingError } from './training-error.js';
 export interface EvaluateCheckpointOptions {
   /** Dataset reference; default the one the checkpoint was trained on. */
   data?: string;
-  /** auto | tensorflow | wasm | cpu; default JVAE_BACKEND or auto. */
+  /** One of BACKEND_REQUESTS; default JVAE_BACKEND or auto. */
   backend?: string;
 }
 
@@ -20,7 +20,7 @@ export async function evaluateCheckpoint(dir: string, options: EvaluateCheckpoin
   if (dataset.imageSize !== config.imageSize) {
     throw new TrainingError(`dataset ${dataset.ref} has ${dataset.imageSize}px images, the checkpoint's model takes ${config.imageSize}px`);
   }
-  await selectBackend(options.backend ?? (process.env.JVAE_BACKEND || 'auto'));
+  await selectBackend(options.backend);
   const model = checkpointModel(state);
   try {
     return evaluate(model, dataset, { step: state.trial.step, config });

@@ -5,11 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDataset } from '@jvae/data';
 import { Adam, JointVae, selectBackend } from '@jvae/model';
-import { resolveTrainConfig } from '@jvae/model/config';
+import { lossReport, resolveTrainConfig } from '@jvae/model/config';
 import { writeCheckpoint } from './checkpoint/checkpoint.js';
 import { evaluateCheckpoint } from './evaluate-checkpoint.js';
 import { evaluate } from './evaluation.js';
-import { stepLoss } from './step-loss.js';
 import { smallConfig, syntheticDataset } from './test-fixtures.js';
 
 const RANKED = ['loss', 'recon', 'klCont', 'klDisc'];
@@ -55,7 +54,7 @@ test('evaluation on labelled data gives the loss terms, KL per dimension and dis
     assert.equal(table.flat().reduce((a, b) => a + b, 0), dataset.validation.count, 'every validation sample counted once');
     const majorities = table.reduce((sum, row) => sum + Math.max(...row), 0);
     assert.equal(majorities / dataset.validation.count, metrics.discreteAccuracy, 'accuracy is the share of row majorities');
-    const report = stepLoss(config, 100, metrics);
+    const report = lossReport(config, 100, metrics);
     assert.equal(metrics.loss, report.loss);
     assert.equal(metrics.capacityCont, report.capacities.cont);
     assert.equal(metrics.tau, 0.67);

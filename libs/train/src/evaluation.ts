@@ -4,12 +4,10 @@
  * schedule values, and where the data allows, discrete accuracy, the Kim & Mnih
  * factor score and MIG.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { Dataset } from '@jvae/data';
-import type { Evaluation, JointVae } from '@jvae/model';
+import type { JointVae } from '@jvae/model';
 import type { TrainConfig } from '@jvae/model/config';
 import { activeDimensions, discreteAccuracy, factorVaeScore, mutualInformationGap } from './metrics/index.js';
-import { stepLoss } from './step-loss.js';
 
 /** Metric values a sweep can rank on: loss, recon, klCont, klDisc, discreteAccuracy, factorScore, mig. */
 export interface EvalMetrics {
@@ -41,39 +39,8 @@ export interface EvalMetrics {
 export interface EvaluateOptions {
   step: number;
   config: TrainConfig;
-  /** Images per forward pass; bounds memory on large validation sets. */
+  /** Images per forward pass (default JointVae.evaluate's); bounds memory on large validation sets. */
   chunkSize?: number;
-}
-
-const DEFAULT_CHUNK = 500;
-
-/** Eval-mode outputs over the whole validation set, computed chunk by chunk. */
-function encodeValidation(model: JointVae, dataset: Dataset, step: number, chunkSize: number): Evaluation[] {
-  const { validation, imageSize } = dataset;
-  const pixels = imageSize * imageSize;
-  const parts: Evaluation[] = [];
-  for (let start = 0; start < validation.count; start += chunkSize) {
-    const count = Math.min(chunkSize, validation.count - start);
-    const values = validation.images.subarray(start * pixels, (start + count) * pixels);
-    const images = tf.tensor4d(values, [count, imageSize, imageSize, 1]);
-    try {
-      parts.push(model.evaluate(images, step, chunkSize));
-    } finally {
-      images.dispose();
-    }
-  }
-  return parts;
-}
-
-/** The parts laid end to end in one array of their type. */
-function concat<T extends Float32Array | Int32Array>(parts: T[], make: (length: number) => T): T {
-  const out = make(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /**
@@ -95,24 +62,23 @@ export function evaluate(model: JointVae, dataset: Dataset, options: EvaluateOpt
   const { step, config } = options;
   const validation = dataset.validation;
   if (validation.count < 1) throw new RangeError(`dataset ${dataset.ref} has no validation images`);
-  const parts = encodeValidation(model, dataset, step, options.chunkSize ?? DEFAULT_CHUNK);
   const n = validation.count;
-  const weighted = (pick: (e: Evaluation) => number) => parts.reduce((sum, e) => sum + pick(e) * e.count, 0) / n;
-  const terms = { recon: weighted((e) => e.recon), klCont: weighted((e) => e.klCont), klDisc: weighted((e) => e.klDisc) };
-  const klPerDim = parts[0].klPerDim.map((_, d) => weighted((e) => e.klPerDim[d]));
-  const report = stepLoss(config, step, terms);
+  const pixels = dataset.imageSize * dataset.imageSize;
+  const evaluation = model.evaluate(validation.images.subarray(0, n * pixels), step, options.chunkSize);
+  const { loss, recon, klCont, klDisc, klPerDim, capacityCont, capacityDisc, tau, categories } = evaluation;
   const active = activeDimensions(klPerDim);
   const metrics: EvalMetrics = {
     step,
-    loss: report.loss,
-    ...terms,
+    loss,
+    recon,
+    klCont,
+    klDisc,
     klPerDim,
     activeDims: active.length,
-    capacityCont: report.capacities.cont,
-    capacityDisc: report.capacities.disc,
-    tau: report.tau,
+    capacityCont,
+    capacityDisc,
+    tau,
   };
-  const categories = config.latent.discrete.map((_, i) => concat(parts.map((e) => e.categories[i]), (n) => new Int32Array(n)));
   const labels = validation.labels;
   if (labels && categories.length > 0) {
     const labelCount = dataset.labelCount ?? labels.reduce((max, l) => Math.max(max, l + 1), 0);
@@ -122,7 +88,7 @@ export function evaluate(model: JointVae, dataset: Dataset, options: EvaluateOpt
     metrics.categoryLabels = { latent, counts: scores[latent].counts };
   }
   if (validation.factors && dataset.factorSizes) {
-    const codes = jointCodes(concat(parts.map((e) => e.mu), (n) => new Float32Array(n)), categories, config.latent.continuous, n);
+    const codes = jointCodes(evaluation.mu, categories, config.latent.continuous, n);
     const input = { ...codes, factors: validation.factors, factorSizes: dataset.factorSizes };
     const d = config.latent.continuous;
     const activeDims = [...active, ...categories.map((_, i) => d + i)];

@@ -8,12 +8,11 @@ export type {
   TrainResult,
 } from './trainer.js';
 export { TrainingError } from './training-error.js';
+export { isEvalStep } from './training-schedule.js';
 export { evaluate } from './evaluation.js';
 export type { EvalMetrics, EvaluateOptions } from './evaluation.js';
 export { checkpointModel, evaluateCheckpoint, traverseCheckpoint } from './evaluate-checkpoint.js';
 export type { EvaluateCheckpointOptions } from './evaluate-checkpoint.js';
-export { stepLoss } from './step-loss.js';
-export type { LossTerms, StepLossReport } from './step-loss.js';
 export { CHECKPOINT_VERSION, MANIFEST_FILE, readCheckpoint, writeCheckpoint } from './checkpoint/checkpoint.js';
 export type {
   CheckpointManifest,

@@ -1,5 +1,6 @@
 /** Small configs and synthetic datasets that keep the tests of this package fast. */
-import { Rng, type Dataset, type ImageSet } from '@jvae/data';
+import type { Dataset, ImageSet } from '@jvae/data';
+import { Rng } from '@jvae/rng';
 import { resolveTrainConfig, type TrainConfig } from '@jvae/model/config';
 
 /** The 32×32 mnist preset with a small batch, few steps and no scheduled eval or checkpoint. */

@@ -14,8 +14,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { gatherImages, shardBatch, shardRange, stepsPerEpoch, type Dataset } from '@jvae/data';
-import { Adam, JointVae, selectBackend } from '@jvae/model';
-import type { TrainConfig } from '@jvae/model/config';
+import { Adam, JointVae, isThreadedBackend, selectBackend } from '@jvae/model';
+import { lossReport, type LossTerms, type TrainConfig } from '@jvae/model/config';
 import {
   CHECKPOINT_VERSION,
   writeCheckpoint,
@@ -24,8 +24,8 @@ import {
   type DataCursor,
 } from './checkpoint/checkpoint.js';
 import { evaluate, type EvalMetrics } from './evaluation.js';
-import { stepLoss, type LossTerms } from './step-loss.js';
 import { TrainingError } from './training-error.js';
+import { isCheckpointStep, isEvalStep } from './training-schedule.js';
 import { ComputePool } from './threads/compute-pool.js';
 
 /** Sums arrays element-wise across the ranks of a trial, in place. */
@@ -44,7 +44,7 @@ export interface TrainProgress {
   steps: number;
   loss: number;
   /** Global-batch means. */
-  terms: LossTerms;
+  terms: LossTerms<number>;
   capacities: { cont: number; disc: number };
   tau: number;
   /** Global-batch samples per second of step time in this run (eval and checkpoints excluded). */
@@ -60,7 +60,7 @@ export interface CheckpointEvent {
 export interface TrainerOptions {
   /** Compute threads on CPU backends; overrides config.threads; 0 = one per available core. */
   threads?: number;
-  /** auto | tensorflow | wasm | cpu; default JVAE_BACKEND or auto. */
+  /** One of BACKEND_REQUESTS; default JVAE_BACKEND or auto. */
   backend?: string;
   rank?: number;
   world?: number;
@@ -83,9 +83,6 @@ export interface TrainResult {
   /** The last evaluation, if any ran. */
   metrics: EvalMetrics | null;
 }
-
-/** Backends whose kernels run on the calling thread, where more threads mean more cores used. */
-const THREADED_BACKENDS = new Set(['cpu', 'wasm']);
 
 export class Trainer {
   private step: number;
@@ -129,12 +126,12 @@ export class Trainer {
     const largestShard = shardRange(config.batchSize, 0, world);
     shardRange(config.batchSize, rank, world);
 
-    const backend = await selectBackend(options.backend ?? (process.env.JVAE_BACKEND || 'auto'));
+    const backend = await selectBackend(options.backend);
     const model = JointVae.create(config, config.seed);
     try {
       checkResume(config, model.size, options.resume);
       const requested = options.threads ?? config.threads;
-      const threads = THREADED_BACKENDS.has(backend.name)
+      const threads = isThreadedBackend(backend.name)
         ? Math.min(requested === 0 ? availableParallelism() : requested, largestShard.end)
         : 1;
       const pool = await ComputePool.open({
@@ -178,16 +175,13 @@ export class Trainer {
     const stopThreads = () => void this.pool.close();
     signal?.addEventListener('abort', stopThreads, { once: true });
     try {
-      const { steps, evalEvery, checkpointEvery } = this.config;
-      while (this.step < steps) {
+      const { checkpointDir } = this.options;
+      while (this.step < this.config.steps) {
         signal?.throwIfAborted();
         const progress = await this.trainStep();
         await this.options.onProgress?.(progress);
-        const last = this.step === steps;
-        if (last || (evalEvery > 0 && this.step % evalEvery === 0)) await this.evaluate();
-        if (this.options.checkpointDir && (last || (checkpointEvery > 0 && this.step % checkpointEvery === 0))) {
-          await this.checkpoint(this.options.checkpointDir);
-        }
+        if (isEvalStep(this.config, this.step)) await this.evaluate();
+        if (checkpointDir && isCheckpointStep(this.config, this.step)) await this.checkpoint(checkpointDir);
       }
       return { step: this.step, metrics: this.metrics };
     } catch (err) {
@@ -265,7 +259,7 @@ export class Trainer {
     this.payload[size] = shardSums.reduce((sum, s) => sum + s.reconSum, 0);
     await reducer?.allReduce(t, this.payload);
     const terms = { recon: this.payload[size] / batchSize, klCont, klDisc };
-    const report = stepLoss(this.config, t, terms);
+    const report = lossReport(this.config, t, terms);
     checkFinite(report.loss, terms, grads, t + 1);
 
     this.adam.step(this.pool.weights, grads);
@@ -283,7 +277,7 @@ export class Trainer {
   }
 }
 
-function checkFinite(loss: number, terms: LossTerms, grads: Float32Array, step: number): void {
+function checkFinite(loss: number, terms: LossTerms<number>, grads: Float32Array, step: number): void {
   if (!Number.isFinite(loss)) {
     throw new TrainingError(
       `loss is ${loss} (recon ${terms.recon}, klCont ${terms.klCont}, klDisc ${terms.klDisc})`,

@@ -49,7 +49,7 @@ export const demoCommand: Command = {
       import('../traversal-image-file.js'),
     ]);
     const config = protocol.loadConfig();
-    const prefix = process.env.JVAE_PREFIX?.trim() || DEMO_PREFIX;
+    const prefix = protocol.envValue(process.env, 'JVAE_PREFIX') ?? DEMO_PREFIX;
     const freeOr = async (address: string) => ((await local.isFree(address)) ? address : '127.0.0.1:0');
     const log = (line: string) => console.error(`[demo] ${line}`);
     const interrupts = new Interrupts(log);
@@ -61,7 +61,7 @@ export const demoCommand: Command = {
         grpc: await freeOr(config.coordinator),
         http: await freeOr(config.http),
         prefix,
-        redisUrl: process.env.REDIS_URL?.trim() || undefined,
+        redisUrl: protocol.envValue(process.env, 'REDIS_URL'),
         log,
       });
       console.log(

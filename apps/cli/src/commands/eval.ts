@@ -1,5 +1,6 @@
 /** `jvae eval DIR`: evaluates a checkpoint on its dataset's held-out split (or another). */
 import { resolve } from 'node:path';
+import { BACKEND_REQUESTS } from '@jvae/model/config';
 import type { Command } from '../command.js';
 import { booleanFlag, stringFlag } from '../flags.js';
 import { formatMetrics } from '../format.js';
@@ -11,7 +12,7 @@ export const evalCommand: Command = {
   positionals: [{ name: 'DIR', description: 'Checkpoint directory written by jvae train or a sweep' }],
   options: {
     data: { type: 'string', valueName: 'REF', description: "Dataset to evaluate on (default: the checkpoint's own)" },
-    backend: { type: 'string', valueName: 'NAME', description: 'auto | tensorflow | wasm | cpu' },
+    backend: { type: 'string', valueName: 'NAME', description: BACKEND_REQUESTS.join(' | ') },
     json: { type: 'boolean', description: 'Print the metrics as one JSON object' },
     traversals: { type: 'string', valueName: 'FILE.png', description: "Also draw the model's latent traversals to this PNG" },
   },

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { PRESETS, resolveTrainConfig } from '@jvae/model/config';
+import { BACKEND_REQUESTS, PRESETS, resolveTrainConfig } from '@jvae/model/config';
 import type { EvalMetrics } from '@jvae/train';
 import { UsageError, type Command } from '../command.js';
 import { booleanFlag, integerFlag, stringFlag } from '../flags.js';
@@ -25,7 +25,7 @@ export const trainCommand: Command = {
     'batch-size': { type: 'string', valueName: 'N', description: 'Global batch size' },
     seed: { type: 'string', valueName: 'N', description: 'Seed of weights, noise and data order' },
     threads: { type: 'string', valueName: 'N', description: 'Compute threads (0 = one per core)' },
-    backend: { type: 'string', valueName: 'NAME', description: 'auto | tensorflow | wasm | cpu (default JVAE_BACKEND or auto)' },
+    backend: { type: 'string', valueName: 'NAME', description: `${BACKEND_REQUESTS.join(' | ')} (default JVAE_BACKEND or auto)` },
     out: { type: 'string', valueName: 'DIR', description: 'Checkpoint directory (default ./checkpoints/train)' },
     resume: { type: 'string', valueName: 'DIR', description: "Continue from this checkpoint, with its config (--steps, --threads, --data apply)" },
     json: { type: 'boolean', description: 'Print the final metrics as JSON' },

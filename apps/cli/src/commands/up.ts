@@ -30,7 +30,7 @@ export const upCommand: Command = {
   },
   async run(input) {
     const workers = integerFlag(input, 'workers', 0) ?? DEFAULT_LOCAL_WORKERS;
-    const [{ loadConfig, parseHostPort }, { LocalCluster }, { Interrupts }, { httpUrl }] = await Promise.all([
+    const [{ envValue, loadConfig, parseHostPort }, { LocalCluster }, { Interrupts }, { httpUrl }] = await Promise.all([
       import('@jvae/protocol'),
       import('../local-cluster.js'),
       import('../interrupts.js'),
@@ -49,8 +49,8 @@ export const upCommand: Command = {
         grpc,
         http,
         prefix: config.prefix,
-        redisUrl: process.env.REDIS_URL?.trim() || undefined,
-        redisDataDir: process.env.JVAE_REDIS_DIR?.trim() || defaultRedisDir(),
+        redisUrl: envValue(process.env, 'REDIS_URL'),
+        redisDataDir: envValue(process.env, 'JVAE_REDIS_DIR') ?? defaultRedisDir(),
         log,
       });
       const lines = [

@@ -28,7 +28,7 @@ interface Engine {
 }
 
 /**
- * Renders with TensorFlow.js on `backend` (auto | tensorflow | wasm | cpu). TensorFlow.js and
+ * Renders with TensorFlow.js on `backend` (one of BACKEND_REQUESTS). TensorFlow.js and
  * the backend are imported on the first render, not when the coordinator starts: loading them
  * takes a while, and the coordinator serves everything else meanwhile.
  */

@@ -7,6 +7,6 @@
  * importing @tensorflow/tfjs-layers does (it registers all of them).
  */
 export { registerJvaeKernels } from './jvae-kernels.js';
-export { selectBackend, BACKEND_REQUESTS } from './select-backend.js';
-export type { BackendRequest, BackendSelection } from './select-backend.js';
+export { selectBackend } from './select-backend.js';
+export type { BackendSelection } from './select-backend.js';
 export { BackendSelectionError } from './backend-selection-error.js';

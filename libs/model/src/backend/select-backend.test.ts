@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { BACKEND_REQUESTS } from '../backends.js';
 import { BackendSelectionError, selectBackend } from './index.js';
 
 const stockCpuFilterGradient = tf.getKernel(tf.Conv2DBackpropFilter, 'cpu');
@@ -31,6 +32,15 @@ describe('selectBackend', () => {
         /'webgl'/.test(err.message) &&
         /auto, tensorflow, wasm, cpu/.test(err.message),
     );
+  });
+
+  test('loads every backend the settings accept, or says why it cannot, never that it is unknown', async () => {
+    for (const name of BACKEND_REQUESTS) {
+      await selectBackend(name).then(
+        (selection) => assert.ok(name === 'auto' || selection.name === name, name),
+        (err: unknown) => assert.ok(err instanceof BackendSelectionError && !/unknown backend/.test(err.message), String(err)),
+      );
+    }
   });
 
   test('cpu: activates cpu with the faster gradient kernels', async () => {

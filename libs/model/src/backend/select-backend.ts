@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
+import { BACKEND_REQUESTS, type BackendRequest } from '../backends.js';
 import { BackendSelectionError } from './backend-selection-error.js';
 import { registerJvaeKernels } from './jvae-kernels.js';
-
-export const BACKEND_REQUESTS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendRequest = (typeof BACKEND_REQUESTS)[number];
 
 export interface BackendSelection {
   /** The active TensorFlow.js backend: 'tensorflow', 'wasm' or 'cpu'. */
@@ -112,6 +110,14 @@ async function loadAuto(): Promise<BackendSelection> {
   }
 }
 
+/** One loader for every name settings accept, so none of them passes configuration and then fails here. */
+const LOADERS: Record<BackendRequest, () => Promise<BackendSelection>> = {
+  auto: loadAuto,
+  tensorflow: loadTensorflow,
+  wasm: loadWasm,
+  cpu: loadCpu,
+};
+
 /**
  * Loads and activates a TensorFlow.js backend, with this package's kernels
  * registered: 'tensorflow' (native libtensorflow through tfjs-node-gpu or
@@ -122,19 +128,11 @@ async function loadAuto(): Promise<BackendSelection> {
 export async function selectBackend(requested?: BackendRequest | (string & {})): Promise<BackendSelection> {
   const fromEnv = requested === undefined;
   const name = (fromEnv ? process.env.JVAE_BACKEND || 'auto' : requested).trim().toLowerCase();
-  switch (name) {
-    case 'auto':
-      return loadAuto();
-    case 'tensorflow':
-      return loadTensorflow();
-    case 'wasm':
-      return loadWasm();
-    case 'cpu':
-      return loadCpu();
-    default:
-      throw new BackendSelectionError(
-        `unknown backend '${name}'${fromEnv ? ' (from JVAE_BACKEND)' : ''}; ` +
-          `expected one of: ${BACKEND_REQUESTS.join(', ')}`,
-      );
+  if (!Object.hasOwn(LOADERS, name)) {
+    throw new BackendSelectionError(
+      `unknown backend '${name}'${fromEnv ? ' (from JVAE_BACKEND)' : ''}; ` +
+        `expected one of: ${BACKEND_REQUESTS.join(', ')}`,
+    );
   }
+  return LOADERS[name as BackendRequest]();
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rng } from '@jvae/data';
+import { Rng } from '@jvae/rng';
 import { factorVaeScore } from './factor-vae-score.js';
 import { mutualInformationGap } from './mutual-information-gap.js';
 

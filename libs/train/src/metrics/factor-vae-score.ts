@@ -1,4 +1,4 @@
-import { Rng } from '@jvae/data';
+import { Rng } from '@jvae/rng';
 import { checkFactorCodes, type FactorCodes } from './factor-codes.js';
 
 export interface FactorVaeOptions extends FactorCodes {

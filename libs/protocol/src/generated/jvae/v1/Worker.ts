@@ -56,7 +56,7 @@ export interface Worker {
   'host'?: (string);
   'pid'?: (number);
   /**
-   * Compute backend in use: tensorflow, webgpu, wasm or cpu.
+   * Compute backend in use: tensorflow, wasm or cpu.
    */
   'backend'?: (string);
   'state'?: (_jvae_v1_Worker_State);
@@ -81,7 +81,7 @@ export interface Worker__Output {
   'host': (string);
   'pid': (number);
   /**
-   * Compute backend in use: tensorflow, webgpu, wasm or cpu.
+   * Compute backend in use: tensorflow, wasm or cpu.
    */
   'backend': (string);
   'state': (_jvae_v1_Worker_State__Output);

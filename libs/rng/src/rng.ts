@@ -1,6 +1,8 @@
+import { fmix32 } from './murmur3.js';
+
 /**
  * A small deterministic random source: a Weyl sequence passed through the
- * MurmurHash3 32-bit finaliser. Every draw depends only on the seed words and
+ * MurmurHash3 finaliser. Every draw depends only on the seed words and
  * how many draws came before, so any process can replay the same stream.
  */
 export class Rng {
@@ -38,13 +40,6 @@ export class Rng {
     const u = 1 - this.nextFloat(); // (0, 1] so the log is finite
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.nextFloat());
   }
-}
-
-function fmix32(x: number): number {
-  let h = x >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
 }
 
 function mixSeed(words: number[]): number {
