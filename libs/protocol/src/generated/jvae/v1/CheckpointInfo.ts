@@ -21,6 +21,11 @@ export interface CheckpointInfo {
    * display; clients fetch through DownloadCheckpoint.
    */
   'location'?: (string);
+  /**
+   * In an upload: the id of the worker sending it, which must be the worker
+   * the trial is running on. Empty elsewhere.
+   */
+  'workerId'?: (string);
 }
 
 export interface CheckpointInfo__Output {
@@ -40,4 +45,9 @@ export interface CheckpointInfo__Output {
    * display; clients fetch through DownloadCheckpoint.
    */
   'location': (string);
+  /**
+   * In an upload: the id of the worker sending it, which must be the worker
+   * the trial is running on. Empty elsewhere.
+   */
+  'workerId': (string);
 }

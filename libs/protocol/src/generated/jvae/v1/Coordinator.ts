@@ -157,7 +157,12 @@ export interface CoordinatorClient extends grpc.Client {
    * `file` chunk. Chunks of one file arrive in order of offset. The
    * checkpoint is stored only when every file matches its manifest size and
    * SHA-256; otherwise nothing is kept and the call fails with
-   * INVALID_ARGUMENT or DATA_LOSS.
+   * INVALID_ARGUMENT. Only the worker the trial is running on may upload, at
+   * a step from 0 to the trial's steps: FAILED_PRECONDITION for a trial that
+   * is not running there, INVALID_ARGUMENT for a step beyond its steps. When
+   * the artifact store cannot write, nothing is kept and the call fails with
+   * RESOURCE_EXHAUSTED (disk or quota full) or UNAVAILABLE (other storage
+   * errors): the same upload may succeed later.
    */
   UploadCheckpoint(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_jvae_v1_UploadCheckpointResponse__Output>): grpc.ClientWritableStream<_jvae_v1_CheckpointChunk>;
   UploadCheckpoint(metadata: grpc.Metadata, callback: grpc.requestCallback<_jvae_v1_UploadCheckpointResponse__Output>): grpc.ClientWritableStream<_jvae_v1_CheckpointChunk>;
@@ -168,7 +173,12 @@ export interface CoordinatorClient extends grpc.Client {
    * `file` chunk. Chunks of one file arrive in order of offset. The
    * checkpoint is stored only when every file matches its manifest size and
    * SHA-256; otherwise nothing is kept and the call fails with
-   * INVALID_ARGUMENT or DATA_LOSS.
+   * INVALID_ARGUMENT. Only the worker the trial is running on may upload, at
+   * a step from 0 to the trial's steps: FAILED_PRECONDITION for a trial that
+   * is not running there, INVALID_ARGUMENT for a step beyond its steps. When
+   * the artifact store cannot write, nothing is kept and the call fails with
+   * RESOURCE_EXHAUSTED (disk or quota full) or UNAVAILABLE (other storage
+   * errors): the same upload may succeed later.
    */
   uploadCheckpoint(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_jvae_v1_UploadCheckpointResponse__Output>): grpc.ClientWritableStream<_jvae_v1_CheckpointChunk>;
   uploadCheckpoint(metadata: grpc.Metadata, callback: grpc.requestCallback<_jvae_v1_UploadCheckpointResponse__Output>): grpc.ClientWritableStream<_jvae_v1_CheckpointChunk>;
@@ -244,7 +254,12 @@ export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
    * `file` chunk. Chunks of one file arrive in order of offset. The
    * checkpoint is stored only when every file matches its manifest size and
    * SHA-256; otherwise nothing is kept and the call fails with
-   * INVALID_ARGUMENT or DATA_LOSS.
+   * INVALID_ARGUMENT. Only the worker the trial is running on may upload, at
+   * a step from 0 to the trial's steps: FAILED_PRECONDITION for a trial that
+   * is not running there, INVALID_ARGUMENT for a step beyond its steps. When
+   * the artifact store cannot write, nothing is kept and the call fails with
+   * RESOURCE_EXHAUSTED (disk or quota full) or UNAVAILABLE (other storage
+   * errors): the same upload may succeed later.
    */
   UploadCheckpoint: grpc.handleClientStreamingCall<_jvae_v1_CheckpointChunk__Output, _jvae_v1_UploadCheckpointResponse>;
   
