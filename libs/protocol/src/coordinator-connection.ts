@@ -98,17 +98,29 @@ export class CoordinatorConnection {
     return this.client.downloadCheckpoint(request, this.metadata());
   }
 
-  /** Streams `chunks` (manifest first, then file chunks) with backpressure and resolves with the server's answer. */
+  /**
+   * Streams `chunks` (manifest first, then file chunks) with backpressure and resolves with the
+   * server's answer. Aborting `signal` cancels the call and rejects with the signal's reason.
+   */
   uploadCheckpoint(
     chunks: Iterable<CheckpointChunk> | AsyncIterable<CheckpointChunk>,
+    signal?: AbortSignal,
   ): Promise<UploadCheckpointResponse__Output> {
     return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
       let finished = false;
+      const onAbort = () => {
+        finished = true;
+        call.cancel();
+        reject(signal!.reason);
+      };
       const call = this.client.uploadCheckpoint(this.metadata(), this.callOptions(), (error, response) => {
         finished = true;
+        signal?.removeEventListener('abort', onAbort);
         if (error || !response) reject(error ?? new Error('UploadCheckpoint returned no response'));
         else resolve(response);
       });
+      signal?.addEventListener('abort', onAbort, { once: true });
       const settled = new Promise((r) => call.once('status', r));
       const send = async () => {
         for await (const chunk of chunks) {

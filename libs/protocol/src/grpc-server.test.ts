@@ -142,6 +142,34 @@ test('uploadCheckpoint streams chunks with backpressure; downloadCheckpoint stre
   }
 });
 
+test('aborting an upload cancels the call, stops reading the chunks and rejects with the reason', async () => {
+  const client = coordinatorClient(plain.address, { token: TOKEN });
+  const controller = new AbortController();
+  const reason = new Error('shutting down');
+  let sent = 0;
+  let closed = false;
+  async function* endless(): AsyncGenerator<CheckpointChunk> {
+    try {
+      yield { manifest: { trialId: 't8', step: 1, files: [] } };
+      for (;;) {
+        yield { file: { path: 'big.bin', offset: sent * 65536, data: Buffer.alloc(65536) } };
+        if (++sent === 8) controller.abort(reason);
+      }
+    } finally {
+      closed = true;
+    }
+  }
+  try {
+    await assert.rejects(client.uploadCheckpoint(endless(), controller.signal), (err) => err === reason);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(closed, 'the chunk source is closed');
+    assert.ok(sent < 100, `stopped after ${sent} chunks`);
+    await assert.rejects(client.uploadCheckpoint(endless(), controller.signal), (err) => err === reason);
+  } finally {
+    client.close();
+  }
+});
+
 test('TLS from cert files: the client trusts the CA and reaches the server', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'jvae-tls-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
