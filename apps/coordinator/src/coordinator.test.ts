@@ -1,14 +1,23 @@
 // The coordinator end to end over real gRPC and HTTP on loopback, with real Redis and BullMQ.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QUEUES, bullPrefix, coordinatorClient, type CheckpointChunk__Output, type SweepEvent__Output, checkHealth } from '@jvae/protocol';
+import { FailingWrites } from '@jvae/artifacts/testing';
+import {
+  QUEUES,
+  bullPrefix,
+  coordinatorClient,
+  type CheckpointChunk,
+  type CheckpointChunk__Output,
+  type SweepEvent__Output,
+  checkHealth,
+} from '@jvae/protocol';
 import { SweepStore } from '@jvae/store';
-import { REDIS_URL, TOKEN, checkpointFiles, cleanUp, eventually, specText, startTestCoordinator, testSettings, uploadChunks, type TestCoordinator } from './testing.js';
+import { REDIS_URL, TEST_WORKER, TOKEN, checkpointFiles, cleanUp, eventually, specText, startTestCoordinator, startTrial, testSettings, uploadChunks, type TestCoordinator } from './testing.js';
 
 const settings = testSettings();
 let coordinator: TestCoordinator;
@@ -195,72 +204,138 @@ describe('artifact store', () => {
     return { manifest: first!.manifest!, files };
   }
 
-  function stored(): string[] {
-    return existsSync(settings.artifacts) ? readdirSync(settings.artifacts, { recursive: true }).map(String) : [];
+  function stored(root = settings.artifacts): string[] {
+    return existsSync(root) ? readdirSync(root, { recursive: true }).map(String) : [];
   }
 
-  it('rejects a corrupt upload naming the file, keeping nothing', async () => {
+  /** A trial running on TEST_WORKER. */
+  async function runningTrial(): Promise<string> {
     const [trial] = await submit(1);
+    await startTrial(store, trial!);
+    return trial!;
+  }
+
+  const as = { workerId: TEST_WORKER };
+
+  it('rejects a corrupt upload naming the file, keeping nothing', async () => {
+    const trial = await runningTrial();
     const files = checkpointFiles('bad');
-    await assert.rejects(coordinator.client.uploadCheckpoint(uploadChunks(trial!, 10, files, { sha: { 'encoder/weights.bin': 'ab'.repeat(32) } })), {
+    await assert.rejects(coordinator.client.uploadCheckpoint(uploadChunks(trial, 10, files, { ...as, sha: { 'encoder/weights.bin': 'ab'.repeat(32) } })), {
       code: grpc.status.INVALID_ARGUMENT,
       details: /encoder\/weights\.bin.*SHA-256/,
     });
-    await assert.rejects(coordinator.client.uploadCheckpoint(uploadChunks(trial!, 10, files, { extraPath: 'notes.txt' })), {
+    await assert.rejects(coordinator.client.uploadCheckpoint(uploadChunks(trial, 10, files, { ...as, extraPath: 'notes.txt' })), {
       code: grpc.status.INVALID_ARGUMENT,
       details: /notes\.txt.*not listed/,
     });
     const traversal = new Map([['../escape.bin', Buffer.from('x')]]);
-    await assert.rejects(coordinator.client.uploadCheckpoint(uploadChunks(trial!, 10, traversal)), {
+    await assert.rejects(coordinator.client.uploadCheckpoint(uploadChunks(trial, 10, traversal, as)), {
       code: grpc.status.INVALID_ARGUMENT,
       details: /\.\.\/escape\.bin/,
     });
-    const truncated = [...uploadChunks(trial!, 10, files)].slice(0, -2);
+    const truncated = [...uploadChunks(trial, 10, files, as)].slice(0, -2);
     await assert.rejects(coordinator.client.uploadCheckpoint(truncated), {
       code: grpc.status.INVALID_ARGUMENT,
       details: /encoder\/weights\.bin.*received/,
     });
-    await assert.rejects(coordinator.client.uploadCheckpoint(uploadChunks('no-such-trial', 10, files)), { code: grpc.status.NOT_FOUND });
-    assert.equal((await store.requireTrial(trial!)).checkpointId, undefined);
+    await assert.rejects(coordinator.client.uploadCheckpoint(uploadChunks('no-such-trial', 10, files, as)), { code: grpc.status.NOT_FOUND });
+    assert.equal((await store.requireTrial(trial)).checkpointId, undefined);
     assert.deepEqual(stored().filter((p) => !p.startsWith('.uploads')), []);
     assert.deepEqual(readdirSync(join(settings.artifacts, '.uploads')), []);
   });
 
+  it('accepts uploads only of a running trial, from its worker, at a step within its steps', async () => {
+    const trial = await runningTrial();
+    const files = checkpointFiles('admission');
+    const refused = async (chunks: Iterable<CheckpointChunk>, code: grpc.status, details: RegExp) =>
+      assert.rejects(coordinator.client.uploadCheckpoint(chunks), { code, details });
+    await refused(uploadChunks(trial, 10, files), grpc.status.INVALID_ARGUMENT, new RegExp(`trial '${trial}': the manifest's worker_id is empty`));
+    await refused(uploadChunks(trial, 10, files, { workerId: 'w-other' }), grpc.status.FAILED_PRECONDITION, new RegExp(`trial '${trial}' runs on worker ${TEST_WORKER}, not on worker 'w-other'`));
+    await refused(uploadChunks(trial, 91, files, as), grpc.status.INVALID_ARGUMENT, new RegExp(`trial '${trial}': step 91 is beyond its 90 steps`));
+    const ok = await coordinator.client.uploadCheckpoint(uploadChunks(trial, 90, files, as));
+
+    // Once the trial is over, nobody may replace its checkpoint, least of all at a step it never reached.
+    await store.transitionTrial(trial, ['running'], 'completed', { step: 90 });
+    await refused(uploadChunks(trial, 500, files, as), grpc.status.FAILED_PRECONDITION, new RegExp(`trial '${trial}' is completed: checkpoints are accepted only while it runs`));
+    const [queued] = await submit(1);
+    await refused(uploadChunks(queued!, 1, files, as), grpc.status.FAILED_PRECONDITION, new RegExp(`trial '${queued}' is queued`));
+    const after = await store.requireTrial(trial);
+    assert.equal(after.checkpointId, ok.checkpointId);
+    assert.equal(after.checkpointStep, 90);
+    assert.deepEqual(readdirSync(join(settings.artifacts, trial)), [ok.checkpointId]);
+    assert.deepEqual(readdirSync(join(settings.artifacts, '.uploads')), []);
+  });
+
   it('discards an upload the client abandons midway', async () => {
-    const [trial] = await submit(1);
+    const trial = await runningTrial();
     const metadata = new grpc.Metadata();
     metadata.set('authorization', `Bearer ${TOKEN}`);
     const failed = new Promise((resolve) => {
       const call = coordinator.client.client.uploadCheckpoint(metadata, (error) => resolve(error));
-      const [manifest, first] = uploadChunks(trial!, 10, checkpointFiles('abandoned'));
+      const [manifest, first] = uploadChunks(trial, 10, checkpointFiles('abandoned'), as);
       call.write(manifest!);
       call.write(first!, () => setTimeout(() => call.cancel(), 200));
     });
     assert.equal(((await failed) as grpc.ServiceError).code, grpc.status.CANCELLED);
     await eventually(async () => (readdirSync(join(settings.artifacts, '.uploads')).length === 0 ? true : undefined), 'the temp dir to go');
-    assert.equal((await store.requireTrial(trial!)).checkpointId, undefined);
+    assert.equal((await store.requireTrial(trial)).checkpointId, undefined);
   });
 
   it('round-trips an upload byte for byte and keeps the two newest checkpoints', async () => {
-    const [trial] = await submit(1);
+    const trial = await runningTrial();
     const ids: string[] = [];
     const versions = [10, 20, 30].map((step) => ({ step, files: checkpointFiles(`v${step}`) }));
     for (const { step, files } of versions) {
-      const response = await coordinator.client.uploadCheckpoint(uploadChunks(trial!, step, files));
+      const response = await coordinator.client.uploadCheckpoint(uploadChunks(trial, step, files, as));
       assert.equal(response.ok, true);
       ids.push(response.checkpointId);
     }
-    const latest = await download({ trialId: trial! });
+    const latest = await download({ trialId: trial });
     assert.equal(latest.manifest.id, ids[2]);
     assert.equal(latest.manifest.step, 30);
     assert.deepEqual(latest.files, versions[2]!.files);
     const second = await download({ checkpointId: ids[1]! });
     assert.deepEqual(second.files, versions[1]!.files);
     await assert.rejects(download({ checkpointId: ids[0]! }), { code: grpc.status.NOT_FOUND });
-    assert.deepEqual(readdirSync(join(settings.artifacts, trial!)).sort(), [ids[1], ids[2]].sort());
-    const sweep = await coordinator.client.getSweep({ id: (await store.requireTrial(trial!)).sweepId });
+    assert.deepEqual(readdirSync(join(settings.artifacts, trial)).sort(), [ids[1], ids[2]].sort());
+    const sweep = await coordinator.client.getSweep({ id: (await store.requireTrial(trial)).sweepId });
     assert.equal(sweep.trials[0]!.checkpoint!.id, ids[2]);
     assert.equal(sweep.trials[0]!.checkpoint!.files.length, 3);
+  });
+
+  it('answers a full disk with RESOURCE_EXHAUSTED and other storage failures with UNAVAILABLE, keeping nothing; then stores again', async () => {
+    // Another coordinator on the same Redis prefix, with an artifact store of its own.
+    const failing = { ...testSettings(), prefix: settings.prefix };
+    const writes = new FailingWrites('ENOSPC', Infinity);
+    const logged: string[] = [];
+    const other = await startTestCoordinator({ ...failing, artifactFs: writes.fs, log: (line) => logged.push(line) });
+    try {
+      const trial = await runningTrial();
+      const files = checkpointFiles('full');
+      await assert.rejects(other.client.uploadCheckpoint(uploadChunks(trial, 10, files, as)), {
+        code: grpc.status.RESOURCE_EXHAUSTED,
+        details: /ENOSPC/,
+      });
+      assert.ok(logged.some((line) => /^artifact store: checkpoint storage: .*ENOSPC/.test(line)), logged.join('\n'));
+      writes.remaining = 0;
+      const broken = new FailingWrites('EIO', 1);
+      const io = await startTestCoordinator({ ...failing, artifactFs: broken.fs });
+      try {
+        await assert.rejects(io.client.uploadCheckpoint(uploadChunks(trial, 10, files, as)), { code: grpc.status.UNAVAILABLE, details: /EIO/ });
+      } finally {
+        await io.close();
+      }
+      assert.equal((await store.requireTrial(trial)).checkpointId, undefined);
+      assert.deepEqual(stored(failing.artifacts).filter((p) => !p.startsWith('.uploads')), []);
+      assert.deepEqual(readdirSync(join(failing.artifacts, '.uploads')), []);
+
+      const ok = await other.client.uploadCheckpoint(uploadChunks(trial, 10, files, as));
+      assert.equal((await store.requireTrial(trial)).checkpointId, ok.checkpointId);
+      assert.deepEqual(readdirSync(join(failing.artifacts, trial)), [ok.checkpointId]);
+    } finally {
+      await other.close();
+      rmSync(failing.artifacts, { recursive: true, force: true });
+    }
   });
 });
 

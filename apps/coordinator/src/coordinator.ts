@@ -3,6 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
+import type { CheckpointFs, ManifestLimits } from '@jvae/artifacts';
 import {
   loadConfig,
   loadProtos,
@@ -13,7 +14,6 @@ import {
 } from '@jvae/protocol';
 import { SweepStore, WorkerRegistry } from '@jvae/store';
 import { ArtifactStore } from './artifacts/artifact-store.js';
-import type { UploadLimits } from './artifacts/upload-manifest.js';
 import { CheckpointTransfer } from './checkpoint-transfer.js';
 import { CoordinatorMetrics } from './coordinator-metrics.js';
 import { CoordinatorService, MAX_LOCAL_WORKERS } from './coordinator-service.js';
@@ -43,7 +43,9 @@ export interface CoordinatorOptions extends Partial<JvaeConfig> {
   env?: Record<string, string | undefined>;
   /** Checkpoints kept per trial (default 2). */
   keepCheckpoints?: number;
-  uploadLimits?: UploadLimits;
+  uploadLimits?: ManifestLimits;
+  /** The file operations uploads are written with (default node:fs/promises); tests make them fail. */
+  artifactFs?: CheckpointFs;
   /** How often the queue is checked against the store (default 30 s). */
   reconcileIntervalMs?: number;
   /** Worker heartbeat period the registry expects (default 2 s). */
@@ -102,7 +104,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     const registry = new WorkerRegistry(redis, config.prefix, { heartbeatMs: options.heartbeatMs });
     const queue = new TrialQueue(connect({ maxRetriesPerRequest: null }), config.prefix);
     cleanup.push(() => queue.close());
-    const artifacts = new ArtifactStore(config.artifacts);
+    const artifacts = new ArtifactStore(config.artifacts, options.artifactFs);
     const transfer = new CheckpointTransfer(store, artifacts, { keep: options.keepCheckpoints ?? 2, limits: options.uploadLimits });
 
     const reconciler = new Reconciler(store, queue, log);

@@ -1,11 +1,11 @@
 // Test support: a coordinator on loopback ports with its own Redis prefix and artifact directory.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { coordinatorClient, type CheckpointChunk, type CoordinatorConnection } from '@jvae/protocol';
-import { deletePrefix } from '@jvae/store';
+import { coordinatorClient, type CoordinatorConnection } from '@jvae/protocol';
+import { deletePrefix, type SweepStore } from '@jvae/store';
 import { startCoordinator, type CoordinatorOptions, type RunningCoordinator } from './coordinator.js';
 import { REDIS_URL } from '@jvae/store/testing';
 
@@ -64,39 +64,15 @@ export function specText(count: number, name = 'coordinator-test'): string {
   ].join('\n');
 }
 
-export function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
+export { checkpointFiles, sha256, uploadChunks } from '@jvae/artifacts/testing';
 
-/** A synthetic checkpoint: file path → bytes. */
-export function checkpointFiles(seed: string): Map<string, Buffer> {
-  return new Map([
-    ['trial.json', Buffer.from(JSON.stringify({ seed }))],
-    ['encoder/weights.bin', randomBytes(300_000)],
-    ['empty.bin', Buffer.alloc(0)],
-  ]);
-}
+/** The worker tests upload as; startTrial puts a trial in its hands. */
+export const TEST_WORKER = 'w-test';
 
-/** The upload stream of `files`: manifest (with `sha` overrides) then 64 KiB chunks. */
-export function* uploadChunks(
-  trialId: string,
-  step: number,
-  files: Map<string, Buffer>,
-  overrides: { sha?: Record<string, string>; extraPath?: string } = {},
-): Generator<CheckpointChunk> {
-  yield {
-    manifest: {
-      trialId,
-      step,
-      files: [...files].map(([path, data]) => ({ path, size: data.length, sha256: overrides.sha?.[path] ?? sha256(data) })),
-    },
-  };
-  for (const [path, data] of files) {
-    for (let offset = 0; offset < data.length; offset += 65_536) {
-      yield { file: { path, offset, data: data.subarray(offset, offset + 65_536) } };
-    }
-  }
-  if (overrides.extraPath) yield { file: { path: overrides.extraPath, offset: 0, data: Buffer.from('x') } };
+/** Moves a queued trial to running on `workerId`, as a worker taking its job does. */
+export async function startTrial(store: SweepStore, trialId: string, workerId = TEST_WORKER): Promise<void> {
+  const started = await store.transitionTrial(trialId, ['queued'], 'running', { workers: [workerId] });
+  if (!started.applied) throw new Error(`trial ${trialId} was ${started.previous}, not queued`);
 }
 
 /** Polls `check` until it returns a value other than undefined (or times out). */

@@ -17,7 +17,6 @@ export { deletePrefix } from './delete-prefix.js';
 export { newCheckpointId, newSweepId, trialId } from './ids.js';
 export { STOP_REASONS } from './records.js';
 export type {
-  CheckpointFileRecord,
   CheckpointRecord,
   LoggedEvent,
   MetricPoint,

@@ -1,4 +1,5 @@
 // What the store keeps, as read back from Redis.
+import type { CheckpointManifest } from '@jvae/artifacts';
 import type { TrainConfig } from '@jvae/model/config';
 import type { MetricGoal, MetricName, ParamValue, SweepSpec, SweepState, TrialState } from '@jvae/sweep';
 
@@ -45,7 +46,7 @@ export interface TrialRecord {
   metrics: Record<string, number>;
   /** Steps at which ASHA compares this trial (empty without early termination); evaluating there is best. */
   rungs: number[];
-  /** Reason of a failed trial. */
+  /** Reason of a failed trial; on a completed one, why its last checkpoint is not stored. */
   error?: string;
   /** Workers training it now; empty unless running. */
   workers: string[];
@@ -69,18 +70,9 @@ export interface MetricPoint {
   values: Record<string, number>;
 }
 
-export interface CheckpointFileRecord {
-  /** Relative path inside the checkpoint directory, forward slashes. */
-  path: string;
-  sha256: string;
-  size: number;
-}
-
-export interface CheckpointRecord {
+/** A stored checkpoint: its manifest, and the id, time and place the artifact store gave it. */
+export interface CheckpointRecord extends CheckpointManifest {
   id: string;
-  trialId: string;
-  step: number;
-  files: CheckpointFileRecord[];
   createdAt: number;
   /** Where the artifact store keeps it (a directory or URI). */
   location: string;

@@ -1,10 +1,8 @@
-import { createReadStream, type ReadStream } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { checkId } from '@jvae/protocol';
+import { NODE_FS, receiveCheckpoint, type CheckpointFs, type ManifestLimits, type ReceiveOptions } from '@jvae/artifacts';
+import { checkId, type CheckpointChunk__Output, type CheckpointInfo__Output } from '@jvae/protocol';
 import { newCheckpointId, type CheckpointRecord } from '@jvae/store';
-import { CheckpointUpload } from './checkpoint-upload.js';
-import { checkRelativePath, type UploadManifest } from './upload-manifest.js';
 
 /** Where uploads are received before they are checked; not a valid trial id, so never a trial's directory. */
 const UPLOADS_DIR = '.uploads';
@@ -17,34 +15,31 @@ const UPLOADS_DIR = '.uploads';
 export class ArtifactStore {
   readonly root: string;
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    /** The file operations uploads are written with (default node:fs/promises). */
+    private readonly fs: CheckpointFs = NODE_FS,
+  ) {
     this.root = resolve(root);
   }
 
-  /** Starts receiving a checkpoint whose manifest was checked with checkUploadManifest. */
-  async begin(manifest: UploadManifest): Promise<CheckpointUpload> {
-    const uploads = join(this.root, UPLOADS_DIR);
-    await mkdir(uploads, { recursive: true });
-    return new CheckpointUpload(manifest, await mkdtemp(join(uploads, `${manifest.trialId}-`)));
-  }
-
   /**
-   * Verifies the upload and moves it into place under a new checkpoint id; on any problem
-   * the upload's files are deleted and the error (an UploadError naming the file) is thrown.
+   * Receives an upload stream (see receiveCheckpoint) under a new checkpoint id; `accept` sees
+   * the checked manifest before anything is written. Throws an ArtifactError naming the file
+   * at fault, or saying why the disk could not take it.
    */
-  async commit(upload: CheckpointUpload): Promise<CheckpointRecord> {
-    try {
-      await upload.finish();
-      const id = newCheckpointId();
-      const location = this.checkpointDir(upload.manifest.trialId, id);
-      await mkdir(join(location, '..'), { recursive: true });
-      await rename(upload.dir, location);
-      const { trialId, step, files } = upload.manifest;
-      return { id, trialId, step, files, createdAt: Date.now(), location };
-    } catch (error) {
-      await upload.discard();
-      throw error;
-    }
+  async receive(
+    chunks: AsyncIterable<CheckpointChunk__Output>,
+    options: { limits?: ManifestLimits; accept: ReceiveOptions<CheckpointInfo__Output>['accept'] },
+  ): Promise<CheckpointRecord> {
+    const id = newCheckpointId();
+    const { dir, manifest } = await receiveCheckpoint(chunks, {
+      ...options,
+      target: (manifest) => this.checkpointDir(manifest.trialId, id),
+      tempParent: join(this.root, UPLOADS_DIR),
+      fs: this.fs,
+    });
+    return { ...manifest, id, createdAt: Date.now(), location: dir };
   }
 
   /** Deletes the files of checkpoints no longer kept. */
@@ -52,13 +47,6 @@ export class ArtifactStore {
     for (const record of records) {
       await rm(this.checkpointDir(record.trialId, record.id), { recursive: true, force: true });
     }
-  }
-
-  /** A stored file's bytes, from a record the store returned. */
-  read(record: CheckpointRecord, path: string, chunkBytes: number): ReadStream {
-    return createReadStream(join(this.checkpointDir(record.trialId, record.id), checkRelativePath(path)), {
-      highWaterMark: chunkBytes,
-    });
   }
 
   /** The checkpoint's directory; ids are checked again so that no record can point outside the root. */

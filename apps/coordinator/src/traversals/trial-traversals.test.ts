@@ -11,7 +11,7 @@ import { PRESETS } from '@jvae/model/config';
 import { newCheckpointId, SweepStore } from '@jvae/store';
 import { CHECKPOINT_VERSION, writeCheckpoint, type EvalMetrics } from '@jvae/train';
 import { ArtifactStore } from '../artifacts/artifact-store.js';
-import { REDIS_URL, TOKEN, cleanUp, specText, startTestCoordinator, testSettings, uploadChunks, type TestCoordinator } from '../testing.js';
+import { REDIS_URL, TEST_WORKER, TOKEN, cleanUp, specText, startTestCoordinator, startTrial, testSettings, uploadChunks, type TestCoordinator } from '../testing.js';
 import { categoryLabelsOf, type CheckpointTraversals, type TraversalRenderer } from './checkpoint-traversal-renderer.js';
 import { TrialTraversals, type TraversalsResponse } from './trial-traversals.js';
 
@@ -38,7 +38,9 @@ after(async () => {
 
 async function newTrial(): Promise<string> {
   const { id } = await coordinator.client.submitSweep({ spec: specText(1, 'traversals-test') });
-  return (await store.trialIds(id))[0]!;
+  const trial = (await store.trialIds(id))[0]!;
+  await startTrial(store, trial);
+  return trial;
 }
 
 /** Every file under `dir` by relative path. */
@@ -66,7 +68,7 @@ async function uploadCheckpoint(trialId: string, step: number, seed: number, met
   } finally {
     model.dispose();
   }
-  assert.equal((await coordinator.client.uploadCheckpoint(uploadChunks(trialId, step, await filesOf(dir)))).ok, true);
+  assert.equal((await coordinator.client.uploadCheckpoint(uploadChunks(trialId, step, await filesOf(dir), { workerId: TEST_WORKER }))).ok, true);
   return weights;
 }
 
