@@ -1,12 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 
-/** gRPC codes that mean the server could not be reached or did not answer in time. */
-const UNREACHABLE = new Set<number>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]);
+/**
+ * gRPC codes after which the same call may succeed later: the coordinator could not be
+ * reached or did not answer in time, or its artifact store is full or failing (it keeps
+ * nothing of a call it answers so).
+ */
+const TRANSIENT = new Set<number>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED]);
 
-export function isUnreachable(err: unknown): boolean {
+export function isTransient(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'number' && UNREACHABLE.has(code);
+  return typeof code === 'number' && TRANSIENT.has(code);
 }
 
 export interface RetryOptions {
@@ -21,9 +25,9 @@ export interface RetryOptions {
 
 /**
  * Runs `attempt` until it succeeds, waiting with exponential backoff (with jitter) after each
- * failure that means the server is unreachable. Any other error is thrown at once.
+ * transient failure (see isTransient). Any other error is thrown at once.
  */
-export async function retryWhileUnreachable<T>(attempt: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+export async function retryWithBackoff<T>(attempt: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const { signal } = options;
   const maxDelayMs = options.maxDelayMs ?? 10_000;
   let delayMs = options.initialDelayMs ?? 250;
@@ -33,7 +37,7 @@ export async function retryWhileUnreachable<T>(attempt: () => Promise<T>, option
       return await attempt();
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      if (!isUnreachable(err)) throw err;
+      if (!isTransient(err)) throw err;
       const wait = Math.round(delayMs * (0.5 + Math.random() / 2));
       await options.onRetry?.(err, wait, n);
       try {

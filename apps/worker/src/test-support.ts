@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { startCoordinator, type RunningCoordinator } from '@jvae/coordinator';
+import { startCoordinator, type CoordinatorOptions, type RunningCoordinator } from '@jvae/coordinator';
 import { coordinatorClient, type CoordinatorConnection } from '@jvae/protocol';
 import { SweepStore, deletePrefix, type NewSweep } from '@jvae/store';
 import { expandTrials, parseSweepSpec } from '@jvae/sweep';
@@ -19,6 +19,9 @@ export { REDIS_URL } from '@jvae/store/testing';
 
 /** Fast settings for the tests' trials: the wasm backend, one thread. */
 export const TEST_BACKEND = 'wasm';
+
+/** Retries of checkpoint transfers come quickly in tests. */
+export const TEST_BACKOFF = { initialDelayMs: 50, maxDelayMs: 200 };
 
 /**
  * An IDX dataset (the MNIST layout) of `train` and `validation` 28×28 images: a bright
@@ -87,7 +90,13 @@ export interface TestBed {
   close(): Promise<void>;
 }
 
-export async function startTestBed(): Promise<TestBed> {
+/** A coordinator of the tests: on loopback, on the prefix's keys, its artifacts in `artifacts`, no token, quiet. */
+export function testCoordinatorOptions(prefix: string, artifacts: string): CoordinatorOptions {
+  return { redisUrl: REDIS_URL, prefix, coordinator: '127.0.0.1:0', http: '127.0.0.1:0', artifacts, token: undefined, env: {}, log: () => {} };
+}
+
+/** `coordinatorOptions` add to (or override) the coordinator's settings, e.g. a failing `artifactFs`. */
+export async function startTestBed(coordinatorOptions: CoordinatorOptions = {}): Promise<TestBed> {
   const prefix = `jvae-test-${randomBytes(4).toString('hex')}`;
   const dir = await mkdtemp(join(tmpdir(), 'jvae-worker-test-'));
   const datasetDir = join(dir, 'data');
@@ -95,16 +104,7 @@ export async function startTestBed(): Promise<TestBed> {
   await writeIdxDataset(datasetDir);
   await mkdir(workDir);
   const redis = new Redis(REDIS_URL);
-  const coordinator = await startCoordinator({
-    redisUrl: REDIS_URL,
-    prefix,
-    coordinator: '127.0.0.1:0',
-    http: '127.0.0.1:0',
-    artifacts: join(dir, 'artifacts'),
-    token: undefined,
-    env: {},
-    log: () => {},
-  });
+  const coordinator = await startCoordinator({ ...testCoordinatorOptions(prefix, join(dir, 'artifacts')), ...coordinatorOptions });
   const client = coordinatorClient(coordinator.grpcAddress);
   return {
     prefix,
@@ -129,7 +129,7 @@ export async function startTestBed(): Promise<TestBed> {
 export function testRunner(bed: TestBed, options: Pick<TrialRunnerOptions, 'workerId' | 'log'> & Partial<TrialRunnerOptions>): TrialRunner {
   return new TrialRunner({
     store: bed.store,
-    transfer: new CheckpointTransfer(bed.client),
+    transfer: new CheckpointTransfer(bed.client, TEST_BACKOFF),
     datasets: new DatasetCache(),
     workDir: bed.workDir,
     threads: 1,

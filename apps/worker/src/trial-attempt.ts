@@ -1,18 +1,19 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
+import { ArtifactError } from '@jvae/artifacts';
 import { resolveTrainConfig, type TrainConfig } from '@jvae/model/config';
 import type { SweepStore, TrialRecord } from '@jvae/store';
 import {
   Trainer,
   isEvalStep,
   readCheckpoint,
-  type CheckpointEvent,
   type CheckpointState,
   type EvalMetrics,
   type TrainProgress,
 } from '@jvae/train';
-import { CheckpointIntegrityError } from './checkpoint-integrity-error.js';
 import type { CheckpointTransfer } from './checkpoint-transfer.js';
+import { CheckpointUploads } from './checkpoint-uploads.js';
 import type { DatasetCache } from './dataset-cache.js';
 import { evalValues } from './eval-values.js';
 import { attemptDirPrefix } from './stale-work-dirs.js';
@@ -37,24 +38,33 @@ export interface TrialAttemptDeps {
    * that the trial is still running here; evaluations always write it.
    */
   reportEveryMs?: number;
+  /** How long a trial that has trained all its steps waits for its last checkpoint's upload (default 30 min). */
+  uploadDeadlineMs?: number;
   log: (message: string) => void;
 }
 
 export interface AttemptResult {
   step: number;
   metrics: EvalMetrics;
+  /** Why the last checkpoint is not stored, when it is not (the trial completed all the same). */
+  uploadProblem?: string;
 }
+
+const UPLOAD_DEADLINE_MS = 30 * 60_000;
 
 /**
  * One worker's run of one trial, already moved to `running`: fetches the trial's latest
  * checkpoint if it has one and resumes from it, trains, and on the way reports steps and
- * evaluations to the store (evaluating also at the ASHA rungs), uploads every checkpoint
- * the trainer writes, and looks for stop requests. Everything it writes locally lives in
- * a temporary directory that is removed when it ends, however it ends (after a SIGKILL,
- * by the next worker started on the same work directory: see removeStaleWorkDirs).
+ * evaluations to the store (evaluating also at the ASHA rungs), uploads the checkpoints the
+ * trainer writes (in the background: training goes on while the coordinator cannot store
+ * them), and looks for stop requests. Once trained, it waits for its last checkpoint's
+ * upload, but never fails for it. Everything it writes locally lives in a temporary
+ * directory that is removed when it ends, however it ends (after a SIGKILL, by the next
+ * worker started on the same work directory: see removeStaleWorkDirs).
  *
  * `signal` aborts for a stop request, a lost trial, or the outer signal (shutdown); its
- * reason is then a TrialInterrupt.
+ * reason is then a TrialInterrupt. An upload refused for good while training aborts it too,
+ * with the refusal as the reason.
  */
 export class TrialAttempt {
   readonly signal: AbortSignal;
@@ -83,6 +93,16 @@ export class TrialAttempt {
   /** Trains to the config's last step; rejects with the error, or with the TrialInterrupt once aborted. */
   async train(): Promise<AttemptResult> {
     const dir = await mkdtemp(join(this.deps.workDir, attemptDirPrefix(this.trial.id)));
+    const uploads = new CheckpointUploads({
+      transfer: this.deps.transfer,
+      trialId: this.trial.id,
+      workerId: this.deps.workerId,
+      dir: join(dir, 'uploads'),
+      signal: this.signal,
+      // The coordinator no longer counts this worker as the trial's: it was given to another.
+      onRefused: (err) => ((err as { code?: unknown }).code === status.FAILED_PRECONDITION ? this.stop('lost') : this.fail(err)),
+      log: this.deps.log,
+    });
     try {
       const config = resolveTrainConfig(this.trial.config);
       this.config = config;
@@ -100,7 +120,7 @@ export class TrialAttempt {
         signal: this.signal,
         onProgress: (progress) => this.onProgress(progress),
         onEval: (metrics) => this.onEval(metrics),
-        onCheckpoint: (event) => this.onCheckpoint(event),
+        onCheckpoint: (event) => uploads.add(event.dir, event.step),
       });
       this.trainer = trainer;
       try {
@@ -112,13 +132,15 @@ export class TrialAttempt {
         // A resumed checkpoint of the last step carries that step's evaluation; one written
         // without an evaluation needs it now.
         const metrics = result.metrics ?? (await trainer.evaluate());
-        return { step: result.step, metrics };
+        const uploadProblem = await uploads.settle(this.deps.uploadDeadlineMs ?? UPLOAD_DEADLINE_MS);
+        return { step: result.step, metrics, ...(uploadProblem ? { uploadProblem } : {}) };
       } finally {
         await trainer.close();
       }
     } catch (err) {
       throw this.signal.aborted ? this.signal.reason : err;
     } finally {
+      await uploads.close();
       await rm(dir, { recursive: true, force: true });
     }
   }
@@ -127,12 +149,13 @@ export class TrialAttempt {
     this.deps.log(`trial ${this.trial.id}: fetching checkpoint ${checkpointId}`);
     await this.deps.transfer.download(checkpointId, dir, {
       signal: this.signal,
-      onRetry: (err, delayMs) => this.deps.log(`checkpoint download: ${unreachable(err, delayMs)}`),
+      onRetry: (err, delayMs) =>
+        this.deps.log(`checkpoint download: ${err instanceof Error ? err.message : String(err)}; retrying in ${delayMs} ms`),
     });
     const state = await readCheckpoint(dir);
     const owner = state.trial.trialId;
     if (owner !== undefined && owner !== this.trial.id) {
-      throw new CheckpointIntegrityError(checkpointId, 'trial.json', `belongs to trial ${owner}, not ${this.trial.id}`);
+      throw ArtifactError.invalid(`checkpoint ${checkpointId} belongs to trial ${owner}, not ${this.trial.id}`, 'trial.json');
     }
     return state;
   }
@@ -156,21 +179,6 @@ export class TrialAttempt {
     this.signal.throwIfAborted();
   }
 
-  private async onCheckpoint(event: CheckpointEvent): Promise<void> {
-    const checkpointId = await this.deps.transfer.upload(
-      event.dir,
-      { trialId: this.trial.id, step: event.step },
-      {
-        signal: this.signal,
-        onRetry: async (err, delayMs) => {
-          this.deps.log(`checkpoint upload: ${unreachable(err, delayMs)}`);
-          await this.checkStop();
-        },
-      },
-    );
-    this.deps.log(`trial ${this.trial.id}: checkpoint ${checkpointId} at step ${event.step} uploaded`);
-  }
-
   /**
    * Whether the trial is still running under this worker. It is not when this worker's job
    * was given to another one (its lock expired while this process was stalled): training on
@@ -187,10 +195,11 @@ export class TrialAttempt {
   }
 
   private stop(reason: InterruptReason): void {
-    if (!this.interrupt.signal.aborted) this.interrupt.abort(new TrialInterrupt(reason));
+    this.fail(new TrialInterrupt(reason));
   }
-}
 
-function unreachable(err: unknown, delayMs: number): string {
-  return `coordinator unreachable (${err instanceof Error ? err.message : String(err)}); retrying in ${delayMs} ms`;
+  /** Aborts the attempt with `reason`: a TrialInterrupt, or the error the trial fails with. */
+  private fail(reason: unknown): void {
+    if (!this.interrupt.signal.aborted) this.interrupt.abort(reason);
+  }
 }

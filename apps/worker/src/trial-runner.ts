@@ -22,7 +22,8 @@ const STOPPED_STATE: Record<StopReason, FinalState> = { asha: 'stopped', cancel:
 /**
  * Takes a trial from its record to a final state: skips it when it is already final,
  * honours a stop request made while it was queued, moves it to `running` (counting the
- * attempt), trains it with a TrialAttempt and records the end: `completed`, `stopped`
+ * attempt), trains it with a TrialAttempt and records the end: `completed` (with the
+ * reason in `error` when its last checkpoint could not be uploaded), `stopped`
  * (ASHA), `cancelled`, `failed` with the reason (bad config or dataset, NaN loss, a
  * checkpoint that fails verification, ...), or back to `queued` when the worker shuts
  * down. Every transition is conditional on the state this worker left the trial in, so
@@ -46,8 +47,10 @@ export class TrialRunner {
 
     const attempt = new TrialAttempt(trial, signal, this.options);
     try {
-      const { step, metrics } = await attempt.train();
-      return await this.settle(trial, ['running'], 'completed', step, {}, evalValues(metrics)[trial.metricName]);
+      const { step, metrics, uploadProblem } = await attempt.train();
+      // Trained to the end, the trial completes even without its last checkpoint; the record says why it lacks it.
+      const patch = uploadProblem ? { error: uploadProblem } : {};
+      return await this.settle(trial, ['running'], 'completed', step, patch, evalValues(metrics)[trial.metricName]);
     } catch (err) {
       if (err instanceof TrialInterrupt) {
         switch (err.reason) {
