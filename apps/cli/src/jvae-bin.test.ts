@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,11 +69,15 @@ const checkpoint: Record<string, Buffer> = {
   'trial.json': Buffer.from('{"step":40}'),
 };
 
+/** The worker the trial that "trains" runs on. */
+const WORKER = 'w-cli';
+
 function* uploadChunks(trialId: string): Generator<CheckpointChunk> {
   yield {
     manifest: {
       trialId,
       step: 40,
+      workerId: WORKER,
       files: Object.entries(checkpoint).map(([path, data]) => ({ path, size: data.length, sha256: sha256(data) })),
     },
   };
@@ -133,10 +137,10 @@ describe('jvae against a running coordinator', () => {
   it('sweep list and sweep status show the sweep, its trials and the ranking', async () => {
     // One trial trains to the end and reports the metric, as a worker would.
     const [t0] = [...trials].sort();
-    await store.transitionTrial(t0, ['queued'], 'running');
+    await store.transitionTrial(t0, ['queued'], 'running', { workers: [WORKER] });
     await store.recordEval(t0, 40, { discreteAccuracy: 0.75, loss: 120 });
-    await store.transitionTrial(t0, ['running'], 'completed', { step: 40 });
     const uploaded = await client.uploadCheckpoint(uploadChunks(t0));
+    await store.transitionTrial(t0, ['running'], 'completed', { step: 40 });
 
     const [list, status, table] = await Promise.all([
       jvae(['sweep', 'list', '--json']),
@@ -186,6 +190,17 @@ describe('jvae against a running coordinator', () => {
     assert.match(corrupt.stderr, /checkpoint file 'encoder\/weights\.bin': SHA-256 .* differs from the manifest's/);
     assert.equal(existsSync(join(dir, 'corrupt')), false);
     assert.deepEqual((await readdir(dir)).filter((name) => name.includes('corrupt')), []);
+  });
+
+  it('checkpoints fetch refuses a directory of other files with one line, touching nothing', async () => {
+    const [t0] = [...trials].sort();
+    await mkdir(join(dir, 'home'));
+    await writeFile(join(dir, 'home', 'notes.txt'), 'mine');
+    const refused = await jvae(['checkpoints', 'fetch', t0, '--out', 'home']);
+    assert.equal(refused.code, 1);
+    assert.equal(refused.stderr, `jvae checkpoints fetch: ${join(dir, 'home')} exists and is not a checkpoint directory; choose another --out\n`);
+    assert.equal(refused.stdout, '');
+    assert.deepEqual(await readdir(join(dir, 'home')), ['notes.txt']);
   });
 
   it('workers list shows the registered workers; workers scale resizes the local pool', async () => {
