@@ -115,6 +115,8 @@ export class CheckpointUploads {
             onRetry: (err, delayMs) => {
               current.failing = true;
               this.lastError = err;
+              // A newer checkpoint came while this one was being sent: it goes instead.
+              if (this.waiting) return current.superseded.abort();
               log(`trial ${trialId}: checkpoint of step ${kept.step} not stored yet (${describe(err)}); retrying in ${delayMs} ms`);
             },
           },
@@ -123,7 +125,10 @@ export class CheckpointUploads {
         log(`trial ${trialId}: checkpoint ${id} at step ${kept.step} uploaded`);
       } catch (err) {
         if (this.stopped.aborted) return;
-        if (current.superseded.signal.aborted) continue;
+        if (current.superseded.signal.aborted) {
+          log(`trial ${trialId}: checkpoint of step ${kept.step} dropped for the newer one of step ${this.newest}`);
+          continue;
+        }
         this.lastError = err;
         this.refused = true;
         if (!this.settling) this.deps.onRefused(err);
