@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { BACKEND_REQUESTS, PRESETS, resolveTrainConfig } from '@jvae/model/config';
+import { BACKEND_REQUESTS, MAX_THREADS, PRESETS, resolveTrainConfig } from '@jvae/model/config';
 import type { EvalMetrics } from '@jvae/train';
 import { UsageError, type Command } from '../command.js';
 import { booleanFlag, integerFlag, stringFlag } from '../flags.js';
@@ -53,7 +53,7 @@ export const trainCommand: Command = {
     setIf('steps', integerFlag(input, 'steps', 1));
     setIf('batchSize', integerFlag(input, 'batch-size', 1));
     setIf('seed', integerFlag(input, 'seed', 0));
-    setIf('threads', integerFlag(input, 'threads', 0, 256));
+    setIf('threads', integerFlag(input, 'threads', 0, MAX_THREADS));
     const base = resumed ? resumed.trial.config : await readConfigInput(input.values);
     const config = resolveTrainConfig(base, overrides);
     const out = resolve(stringFlag(input, 'out') ?? 'checkpoints/train');
