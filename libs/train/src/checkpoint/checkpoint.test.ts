@@ -232,6 +232,23 @@ test('bad JSON is a CheckpointError naming the file, even with matching checksum
   assert.equal(manifest.file, 'manifest.json');
 });
 
+test('a trial.json config that is not a full, valid train config is a CheckpointError naming the file and key', async () => {
+  const withConfig = (config: unknown) => (dir: string) =>
+    replaceListed(dir, 'trial.json', JSON.stringify({ ...sampleState().trial, config }));
+  const cases: [string, unknown, RegExp][] = [
+    ['empty-config', {}, /^checkpoint file trial\.json: config\.dataset: must be a non-empty string, got undefined$/],
+    ['huge-latent', { ...config, latent: { continuous: 1e9, discrete: [10] } }, /config\.latent\.continuous: must be an integer from 1 to 1024, got 1000000000/],
+    ['unknown-dataset', { ...config, dataset: 'nosuch' }, /config\.dataset: unknown dataset reference; expected one of mnist-sample/],
+    ['unknown-key', { ...config, extra: true }, /config\.extra: unknown key/],
+    ['config-list', [1], /config: must be an object/],
+  ];
+  for (const [name, bad, message] of cases) {
+    const err = await corrupted(name, withConfig(bad));
+    assert.equal(err.file, 'trial.json');
+    assert.match(err.message, message, name);
+  }
+});
+
 test('a truncated weights file with a matching manifest entry is a CheckpointError naming it', async () => {
   const err = await corrupted('short-weights', (dir) => replaceListed(dir, 'encoder/weights.bin', 'abcd'));
   assert.equal(err.file, 'encoder/weights.bin');

@@ -16,7 +16,8 @@ import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'no
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { AdamState } from '@jvae/model';
-import type { TrainConfig } from '@jvae/model/config';
+import { DataError, parseDatasetRef } from '@jvae/data';
+import { checkTrainConfig, ConfigError, type TrainConfig } from '@jvae/model/config';
 import { CheckpointError } from './checkpoint-error.js';
 import { CheckpointTargetError } from './checkpoint-target-error.js';
 import { decodeArrayRecord, encodeArrayRecord } from './array-record.js';
@@ -276,13 +277,26 @@ function validTrial(value: unknown): TrialRecord {
           ? 'step must be a non-negative integer'
           : !Number.isSafeInteger(trial.seed)
             ? 'seed must be an integer'
-            : !trial.config || typeof trial.config !== 'object'
-              ? 'config missing'
-              : !trial.dataCursor || !Number.isSafeInteger(trial.dataCursor.epoch) || !Number.isSafeInteger(trial.dataCursor.index)
-                ? 'dataCursor must be { epoch, index }'
-                : undefined;
+            : !trial.dataCursor || !Number.isSafeInteger(trial.dataCursor.epoch) || !Number.isSafeInteger(trial.dataCursor.index)
+              ? 'dataCursor must be { epoch, index }'
+              : configProblem(trial.config);
   if (problem) throw new CheckpointError(TRIAL_FILE, problem);
   return { ...trial, metrics: trial!.metrics ?? null } as TrialRecord;
+}
+
+/**
+ * What is wrong with a trial.json config, checked as any train config is before a model is
+ * built from it (a corrupt or hostile one could otherwise allocate gigabytes).
+ */
+function configProblem(config: unknown): string | undefined {
+  try {
+    parseDatasetRef(checkTrainConfig(config).dataset);
+    return undefined;
+  } catch (err) {
+    if (err instanceof ConfigError) return `config${err.path === 'config' ? '' : `.${err.path}`}: ${err.reason}`;
+    if (err instanceof DataError) return `config.dataset: ${err.detail}`;
+    throw err;
+  }
 }
 
 /** Reads and verifies a checkpoint; any problem is a `CheckpointError` naming the file. */
