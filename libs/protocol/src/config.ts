@@ -26,6 +26,8 @@ export interface JvaeConfig {
   prefix: string;
   /** JVAE_TLS_CERT / JVAE_TLS_KEY / JVAE_TLS_CA; undefined when none is set. */
   tls?: TlsFiles;
+  /** JVAE_MAX_WATCHES: WatchSweep streams the coordinator serves at once (each holds a Redis connection). */
+  maxWatches: number;
 }
 
 /** A bad environment variable; `variable` names it. */
@@ -93,6 +95,15 @@ function prefix(value: string): string {
   return value;
 }
 
+function positiveInteger(env: Env, name: string, fallback: number): number {
+  const text = read(env, name, String(fallback));
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
+    throw new ConfigError(name, `expected an integer >= 1, got '${text}'`);
+  }
+  return value;
+}
+
 function tlsFiles(env: Env): TlsFiles | undefined {
   const files: TlsFiles = {
     cert: envValue(env, 'JVAE_TLS_CERT'),
@@ -119,5 +130,6 @@ export function loadConfig(env: Env = process.env): JvaeConfig {
     backend: backend(read(env, 'JVAE_BACKEND', 'auto')),
     prefix: prefix(read(env, 'JVAE_PREFIX', 'jvae')),
     tls: tlsFiles(env),
+    maxWatches: positiveInteger(env, 'JVAE_MAX_WATCHES', 64),
   };
 }

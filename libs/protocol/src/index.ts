@@ -8,6 +8,7 @@ export { InvalidIdError, PREFIX_PATTERN, QUEUES, bullPrefix, checkId, keys } fro
 export type { QueueName, RedisKeys } from './keys.js';
 export { AUTH_METADATA_KEY, checkToken, parseBearer, tokensEqual, withToken } from './auth.js';
 export { clientCredentials, serverCredentials } from './tls.js';
+export { rejectMalformedRequests, strictService } from './strict-decoding.js';
 export { HEALTH_SERVICE, checkHealth, serveHealthAndReflection } from './health.js';
 export { CoordinatorConnection, coordinatorClient } from './coordinator-connection.js';
 export type { CoordinatorClientOptions } from './coordinator-connection.js';
