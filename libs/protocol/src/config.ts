@@ -52,6 +52,17 @@ export function envValue(env: Env, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** The variable as an integer >= `min`, or undefined when unset; anything else throws ConfigError naming it. */
+export function envInteger(env: Env, name: string, min: number): number | undefined {
+  const raw = envValue(env, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min) {
+    throw new ConfigError(name, `expected an integer ≥ ${min}, got '${raw}'`);
+  }
+  return value;
+}
+
 function read(env: Env, name: string, fallback: string): string {
   return envValue(env, name) ?? fallback;
 }
@@ -95,15 +106,6 @@ function prefix(value: string): string {
   return value;
 }
 
-function positiveInteger(env: Env, name: string, fallback: number): number {
-  const text = read(env, name, String(fallback));
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
-    throw new ConfigError(name, `expected an integer >= 1, got '${text}'`);
-  }
-  return value;
-}
-
 function tlsFiles(env: Env): TlsFiles | undefined {
   const files: TlsFiles = {
     cert: envValue(env, 'JVAE_TLS_CERT'),
@@ -130,6 +132,6 @@ export function loadConfig(env: Env = process.env): JvaeConfig {
     backend: backend(read(env, 'JVAE_BACKEND', 'auto')),
     prefix: prefix(read(env, 'JVAE_PREFIX', 'jvae')),
     tls: tlsFiles(env),
-    maxWatches: positiveInteger(env, 'JVAE_MAX_WATCHES', 64),
+    maxWatches: envInteger(env, 'JVAE_MAX_WATCHES', 1) ?? 64,
   };
 }

@@ -2,7 +2,7 @@ export * from './generated/index.js';
 export * from './messages.js';
 export { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_ROOT, loadProtos } from './protos.js';
 export type { JvaeGrpcObject, LoadedProtos } from './protos.js';
-export { ConfigError, DEFAULT_REDIS_URL, envValue, loadConfig, parseHostPort } from './config.js';
+export { ConfigError, DEFAULT_REDIS_URL, envInteger, envValue, loadConfig, parseHostPort } from './config.js';
 export type { Env, JvaeConfig, TlsFiles } from './config.js';
 export { InvalidIdError, PREFIX_PATTERN, QUEUES, bullPrefix, checkId, keys } from './keys.js';
 export type { QueueName, RedisKeys } from './keys.js';
