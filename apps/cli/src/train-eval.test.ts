@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,35 @@ test('train writes a checkpoint that eval reads and tf.loadLayersModel loads; re
   for (const file of ['encoder/weights.bin', 'decoder/weights.bin', 'optimizer.bin']) {
     assert.ok((await readFile(join(dir, 'split', file))).equals(await readFile(join(dir, 'straight', file))), `${file} identical`);
   }
+});
+
+test('resuming a checkpoint at its own last step says that nothing was trained and writes nothing', { timeout: 60_000 }, async () => {
+  const before = await stat(join(dir, 'split', 'manifest.json'));
+  const again = await jvae(['train', '--resume', 'split', '--steps', '6', '--out', 'split', '--backend', 'wasm']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /nothing to train: .*split is already at step 6/);
+  assert.doesNotMatch(again.stdout, /^checkpoint:/m);
+  assert.equal((await stat(join(dir, 'split', 'manifest.json'))).mtimeMs, before.mtimeMs);
+
+  const json = await jvae(['train', '--resume', 'split', '--steps', '6', '--json', '--backend', 'wasm']);
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(Object.keys(JSON.parse(json.stdout)), ['checkpoint', 'step', 'metrics']);
+  assert.equal(JSON.parse(json.stdout).checkpoint, null);
+});
+
+test('--out refuses a directory that holds anything but a checkpoint, before training, and leaves it be', async () => {
+  const mine = join(dir, 'mine');
+  await mkdir(mine);
+  await writeFile(join(mine, 'notes.txt'), 'x');
+  const refused = await jvae(['train', ...SMALL, '--steps', '1', '--out', 'mine']);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /--out .*mine: not empty and not a jvae checkpoint \(it holds notes\.txt/);
+  assert.doesNotMatch(refused.stdout, /jvae train: /, 'refused before training started');
+  assert.deepEqual(await readdir(mine), ['notes.txt']);
+
+  const here = await jvae(['train', ...SMALL, '--steps', '1', '--out', '.']);
+  assert.equal(here.code, 2, here.stderr);
+  assert.ok((await readdir(dir)).includes('mine'), 'the working directory is untouched');
 });
 
 test('bad flags and configs are refused with a message naming what is wrong', async () => {

@@ -9,6 +9,8 @@ import {
   type ListWorkersResponse,
   type ScaleWorkersResponse,
   type SubmitSweepResponse,
+  type SweepEvent,
+  type WatchSweepRequest__Output,
 } from '@jvae/protocol';
 import type { SweepStore, WorkerRegistry } from '@jvae/store';
 import { bestTrial, expandTrials, parseSweepSpec, SweepSpecError } from '@jvae/sweep';
@@ -34,12 +36,15 @@ export interface CoordinatorServiceDeps {
   redis: Redis;
   /** Required on every call when set. */
   token?: string;
+  /** WatchSweep streams served at once; more are refused with RESOURCE_EXHAUSTED. */
+  maxWatches: number;
   log: (line: string) => void;
 }
 
 /** The Coordinator service: every RPC, each behind the token check. */
 export class CoordinatorService {
   private readonly views: SweepViews;
+  private openWatches = 0;
 
   constructor(private readonly deps: CoordinatorServiceDeps) {
     this.views = new SweepViews(deps.store);
@@ -54,10 +59,7 @@ export class CoordinatorService {
       ListWorkers: this.unary(async () => this.workers()),
       ScaleWorkers: this.unary(async (request) => this.scale(request.count)),
       BestTrial: this.unary(async (request) => this.best(request.sweepId)),
-      WatchSweep: this.serverStream(async (call) => {
-        await this.deps.store.requireSweep(call.request.id);
-        await new SweepWatch(call, this.deps.store, this.views, this.deps.redis.duplicate()).run();
-      }),
+      WatchSweep: this.serverStream((call) => this.watch(call)),
       DownloadCheckpoint: this.serverStream((call) => this.deps.transfer.download(call)),
       UploadCheckpoint: (call, callback) => {
         const denied = checkToken(call, this.deps.token);
@@ -88,6 +90,24 @@ export class CoordinatorService {
     await this.deps.queue.add(trialIds);
     this.deps.log(`sweep ${sweep.id} (${spec.name}): ${trialIds.length} trial(s) queued`);
     return { id: sweep.id, trialCount: trialIds.length };
+  }
+
+  /** Each watch holds a Redis connection of its own for as long as it lasts: their number is capped. */
+  private async watch(call: grpc.ServerWritableStream<WatchSweepRequest__Output, SweepEvent>): Promise<void> {
+    const { maxWatches } = this.deps;
+    if (this.openWatches >= maxWatches) {
+      throw new GrpcError(
+        grpc.status.RESOURCE_EXHAUSTED,
+        `too many WatchSweep streams: this coordinator serves at most ${maxWatches} at once (JVAE_MAX_WATCHES); close one and retry`,
+      );
+    }
+    this.openWatches++;
+    try {
+      await this.deps.store.requireSweep(call.request.id);
+      await new SweepWatch(call, this.deps.store, this.views, this.deps.redis.duplicate()).run();
+    } finally {
+      this.openWatches--;
+    }
   }
 
   async cancel(sweepId: string): Promise<CancelSweepResponse> {

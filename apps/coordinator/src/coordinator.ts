@@ -8,8 +8,10 @@ import {
   loadConfig,
   loadProtos,
   parseHostPort,
+  rejectMalformedRequests,
   serveHealthAndReflection,
   serverCredentials,
+  strictService,
   type JvaeConfig,
 } from '@jvae/protocol';
 import { SweepStore, WorkerRegistry } from '@jvae/store';
@@ -26,12 +28,17 @@ import { TrialTraversals } from './traversals/trial-traversals.js';
 import { WorkerPool } from './worker-pool.js';
 
 const SERVICE = 'jvae.v1.Coordinator';
+/**
+ * Largest request message. Far above the spec's own limit (1 MiB), so that an oversized spec is
+ * answered by the spec check rather than the transport; upload chunks are 64 KiB.
+ */
+const MAX_REQUEST_BYTES = 64 << 20;
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const WORKER_ENTRY = fileURLToPath(new URL('../../worker/src/main.ts', import.meta.url));
 
 /**
  * Settings; anything left out comes from the environment (loadConfig: REDIS_URL, JVAE_PREFIX,
- * JVAE_COORDINATOR, JVAE_HTTP, JVAE_TOKEN, JVAE_ARTIFACTS, JVAE_BACKEND, JVAE_TLS_*).
+ * JVAE_COORDINATOR, JVAE_HTTP, JVAE_TOKEN, JVAE_ARTIFACTS, JVAE_BACKEND, JVAE_TLS_*, JVAE_MAX_WATCHES).
  * `coordinator` and `http` are the addresses to listen on; port 0 picks a free port.
  */
 export interface CoordinatorOptions extends Partial<JvaeConfig> {
@@ -124,9 +131,19 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         : new WorkerPool({ entry: options.workerEntry ?? WORKER_ENTRY, cwd: REPO_ROOT, env: workerEnv, log });
     if (pool) cleanup.push(() => pool.stop());
 
-    const server = new grpc.Server();
-    const service = new CoordinatorService({ store, registry, queue, transfer, pool, redis, token: config.token, log });
-    server.addService(loadProtos().proto.jvae.v1.Coordinator.service, service.handlers());
+    const server = new grpc.Server({ interceptors: [rejectMalformedRequests], 'grpc.max_receive_message_length': MAX_REQUEST_BYTES });
+    const service = new CoordinatorService({
+      store,
+      registry,
+      queue,
+      transfer,
+      pool,
+      redis,
+      token: config.token,
+      maxWatches: config.maxWatches,
+      log,
+    });
+    server.addService(strictService(loadProtos().proto.jvae.v1.Coordinator.service), service.handlers());
     const health = serveHealthAndReflection(server, [SERVICE]);
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${grpcBind.host}:${grpcBind.port}`, serverCredentials(config.tls), (error, bound) =>

@@ -13,7 +13,7 @@ const USAGE = `usage: coordinator [--workers N]
 Environment: REDIS_URL, JVAE_PREFIX, JVAE_COORDINATOR (gRPC host:port, default 127.0.0.1:50051),
 JVAE_HTTP (default 127.0.0.1:8080), JVAE_TOKEN, JVAE_ARTIFACTS (default ./.jvae/artifacts),
 JVAE_BACKEND (for local workers and the dashboard's latent traversals),
-JVAE_TLS_CERT / JVAE_TLS_KEY / JVAE_TLS_CA.`;
+JVAE_TLS_CERT / JVAE_TLS_KEY / JVAE_TLS_CA, JVAE_MAX_WATCHES (WatchSweep streams served at once, default 64).`;
 
 function readWorkers(): number | undefined {
   const { values } = parseArgs({ options: { workers: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });

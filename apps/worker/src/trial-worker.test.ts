@@ -23,6 +23,7 @@ before(async () => {
     artifacts: bed.dir,
     backend: TEST_BACKEND,
     prefix: bed.prefix,
+    maxWatches: 64,
   };
   queue = new Queue(QUEUES.trials, { connection: bed.redis, prefix: bullPrefix(bed.prefix) });
   registry = new WorkerRegistry(bed.redis, bed.prefix);

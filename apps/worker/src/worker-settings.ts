@@ -1,6 +1,6 @@
 import { hostname, tmpdir } from 'node:os';
 import { resolve } from 'node:path';
-import { ConfigError, checkId, envValue, type Env } from '@jvae/protocol';
+import { ConfigError, checkId, envInteger, envValue, type Env } from '@jvae/protocol';
 
 /** The worker's own settings, besides the shared ones of `loadConfig` (REDIS_URL, JVAE_PREFIX, ...). */
 export interface WorkerSettings {
@@ -16,16 +16,6 @@ export interface WorkerSettings {
   workDir: string;
 }
 
-function integer(env: Env, name: string, min: number): number | undefined {
-  const raw = envValue(env, name);
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min) {
-    throw new ConfigError(name, `expected an integer ≥ ${min}, got '${raw}'`);
-  }
-  return value;
-}
-
 /** A registry id from the host name and pid, with anything an id may not hold replaced. */
 function defaultId(): string {
   return `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 128);
@@ -39,9 +29,9 @@ export function readWorkerSettings(env: Env = process.env): WorkerSettings {
   } catch (err) {
     throw new ConfigError('JVAE_WORKER_ID', (err as Error).message);
   }
-  const lockMs = integer(env, 'JVAE_LOCK_MS', 1000) ?? 30_000;
-  const stalledMs = integer(env, 'JVAE_STALLED_MS', 500) ?? Math.round(lockMs / 2);
-  const threads = integer(env, 'JVAE_THREADS', 0);
+  const lockMs = envInteger(env, 'JVAE_LOCK_MS', 1000) ?? 30_000;
+  const stalledMs = envInteger(env, 'JVAE_STALLED_MS', 500) ?? Math.round(lockMs / 2);
+  const threads = envInteger(env, 'JVAE_THREADS', 0);
   return {
     id,
     lockMs,

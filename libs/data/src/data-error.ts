@@ -2,7 +2,7 @@
 export class DataError extends Error {
   constructor(
     readonly source: string,
-    detail: string,
+    readonly detail: string,
   ) {
     super(`${source}: ${detail}`);
     this.name = 'DataError';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DataError } from './data-error.js';
-import { loadDataset } from './load-dataset.js';
+import { loadDataset, parseDatasetRef } from './load-dataset.js';
 
 test('an unknown reference is a DataError listing the valid forms', async () => {
   await assert.rejects(loadDataset('cifar10'), (error: unknown) => {
@@ -11,6 +11,20 @@ test('an unknown reference is a DataError listing the valid forms', async () => 
     return true;
   });
   await assert.rejects(loadDataset('idx:'), /unknown dataset reference/);
+});
+
+test('parseDatasetRef says what a reference names without reading anything', () => {
+  assert.deepEqual(parseDatasetRef('mnist-sample'), { kind: 'mnist-sample' });
+  assert.deepEqual(parseDatasetRef('shapes'), { kind: 'shapes' });
+  assert.deepEqual(parseDatasetRef('idx:data/no-such-dir'), { kind: 'idx', path: 'data/no-such-dir' });
+  assert.deepEqual(parseDatasetRef('dsprites:/no/such.npz'), { kind: 'dsprites', path: '/no/such.npz' });
+  for (const ref of ['nosuch', 'idx:', 'dsprites:', 'Shapes', '', ' shapes']) {
+    assert.throws(() => parseDatasetRef(ref), (error: unknown) => {
+      assert.ok(error instanceof DataError);
+      assert.equal(error.message, `${ref}: unknown dataset reference; expected one of mnist-sample, shapes, idx:DIR, dsprites:FILE.npz`);
+      return true;
+    });
+  }
 });
 
 test('bad load options are DataErrors naming the option', async () => {

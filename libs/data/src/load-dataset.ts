@@ -7,6 +7,17 @@ import { loadShapes } from './shapes.js';
 
 export const DATASET_REF_FORMS = ['mnist-sample', 'shapes', 'idx:DIR', 'dsprites:FILE.npz'];
 
+/** What a dataset reference names. */
+export type DatasetSource = { kind: 'mnist-sample' } | { kind: 'shapes' } | { kind: 'idx' | 'dsprites'; path: string };
+
+/** What `ref` names, without reading anything; a reference of none of the DATASET_REF_FORMS is a DataError. */
+export function parseDatasetRef(ref: string): DatasetSource {
+  if (ref === 'mnist-sample' || ref === 'shapes') return { kind: ref };
+  const [, scheme, path] = /^(idx|dsprites):(.+)$/.exec(ref) ?? [];
+  if (scheme === 'idx' || scheme === 'dsprites') return { kind: scheme, path: path! };
+  throw new DataError(ref, `unknown dataset reference; expected one of ${DATASET_REF_FORMS.join(', ')}`);
+}
+
 /** Default held-out fraction where the source has no split of its own. */
 const DEFAULT_VALIDATION_FRACTION = { 'mnist-sample': 0.1, shapes: 0.1, dsprites: 0.01 };
 
@@ -35,14 +46,15 @@ export async function loadDataset(ref: string, options: LoadOptions = {}): Promi
 
 async function dispatch(ref: string, validationFraction: number | undefined, limit: number | undefined): Promise<Dataset> {
   const noLimit = Number.MAX_SAFE_INTEGER;
-  if (ref === 'mnist-sample') {
-    return loadMnistSample(validationFraction ?? DEFAULT_VALIDATION_FRACTION['mnist-sample'], limit ?? noLimit);
+  const source = parseDatasetRef(ref);
+  switch (source.kind) {
+    case 'mnist-sample':
+      return loadMnistSample(validationFraction ?? DEFAULT_VALIDATION_FRACTION['mnist-sample'], limit ?? noLimit);
+    case 'shapes':
+      return loadShapes(validationFraction ?? DEFAULT_VALIDATION_FRACTION.shapes, limit ?? noLimit);
+    case 'idx':
+      return loadIdxDirectory(ref, source.path, limit ?? noLimit);
+    case 'dsprites':
+      return loadDsprites(ref, source.path, validationFraction ?? DEFAULT_VALIDATION_FRACTION.dsprites, limit ?? DSPRITES_DEFAULT_LIMIT);
   }
-  if (ref === 'shapes') return loadShapes(validationFraction ?? DEFAULT_VALIDATION_FRACTION.shapes, limit ?? noLimit);
-  const [, scheme, path] = /^(idx|dsprites):(.+)$/.exec(ref) ?? [];
-  if (scheme === 'idx') return loadIdxDirectory(ref, path!, limit ?? noLimit);
-  if (scheme === 'dsprites') {
-    return loadDsprites(ref, path!, validationFraction ?? DEFAULT_VALIDATION_FRACTION.dsprites, limit ?? DSPRITES_DEFAULT_LIMIT);
-  }
-  throw new DataError(ref, `unknown dataset reference; expected one of ${DATASET_REF_FORMS.join(', ')}`);
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PRESETS } from './config.js';
 import { ConfigError } from './config-error.js';
-import { configPaths, getByPath, resolveTrainConfig, setByPath } from './resolve.js';
+import { checkTrainConfig, configPaths, getByPath, resolveTrainConfig, setByPath } from './resolve.js';
 
 function assertConfigError(run: () => unknown, path: string, message: string | RegExp): void {
   assert.throws(run, (error: unknown) => {
@@ -63,7 +63,7 @@ describe('resolveTrainConfig', () => {
     ['zero batch', { batchSize: 0 }, {}, 'batchSize', /got 0$/],
     ['image size', { imageSize: 48 }, {}, 'imageSize', 'imageSize: must be one of 32, 64, got 48'],
     ['category size', {}, { 'latent.discrete': [10, 1] }, 'latent.discrete',
-      'latent.discrete: must be a non-empty array of integers >= 2, got [10,1]'],
+      'latent.discrete: must be a non-empty array of at most 64 integers from 2 to 1024, got [10,1]'],
     ['no categoricals', {}, { 'latent.discrete': [] }, 'latent.discrete', /non-empty/],
     ['formulation', { formulation: 'beta' }, {}, 'formulation',
       'formulation: must be one of "dupont", "pytorch-vae", got "beta"'],
@@ -76,6 +76,16 @@ describe('resolveTrainConfig', () => {
     ['not an object', [1, 2], {}, 'config', 'config: must be an object, got [1,2]'],
     ['seed too large', { seed: 2 ** 32 }, {}, 'seed', /seed: must be an integer from 0 to 4294967295/],
     ['interval', {}, { 'temperatureAnneal.interval': 0 }, 'temperatureAnneal.interval', /got 0$/],
+    // Sizes that would allocate gigabytes, or train for ever, are typos.
+    ['huge batch', {}, { batchSize: 1e8 }, 'batchSize', 'batchSize: must be an integer from 1 to 8192, got 100000000'],
+    ['huge continuous latent', { latent: { continuous: 1e9 } }, {}, 'latent.continuous',
+      'latent.continuous: must be an integer from 1 to 1024, got 1000000000'],
+    ['huge category', {}, { 'latent.discrete': [10, 1e6] }, 'latent.discrete',
+      'latent.discrete: must be a non-empty array of at most 64 integers from 2 to 1024, got [10,1000000]'],
+    ['too many categoricals', {}, { 'latent.discrete': new Array(65).fill(2) }, 'latent.discrete', /at most 64 integers/],
+    ['endless steps', {}, { steps: 1e12 }, 'steps', 'steps: must be an integer from 1 to 1000000000, got 1000000000000'],
+    ['eval cadence', {}, { evalEvery: 1e12 }, 'evalEvery', /from 0 to 1000000000/],
+    ['threads', {}, { threads: 1000 }, 'threads', 'threads: must be an integer from 0 to 256, got 1000'],
   ];
   for (const [name, input, overrides, path, message] of bad) {
     test(`rejects ${name}, naming ${path}`, () => {
@@ -87,6 +97,29 @@ describe('resolveTrainConfig', () => {
     for (const path of configPaths(PRESETS.mnist)) {
       assertConfigError(() => resolveTrainConfig({}, { [path]: null }), path, new RegExp(`^${path}: .*got null$`));
     }
+  });
+});
+
+describe('checkTrainConfig', () => {
+  test('accepts every preset and a resolved config as they are', () => {
+    for (const preset of Object.values(PRESETS)) assert.deepEqual(checkTrainConfig(structuredClone(preset)), preset);
+    const config = resolveTrainConfig({ preset: 'dsprites' }, { 'latent.discrete': [3, 4], batchSize: 16 });
+    assert.deepEqual(checkTrainConfig(JSON.parse(JSON.stringify(config))), config);
+    const { preset: _, ...custom } = config;
+    assert.deepEqual(checkTrainConfig(custom), custom, 'preset is optional');
+  });
+
+  test('fills nothing in: a missing, unknown or out-of-range field is a ConfigError naming it', () => {
+    assertConfigError(() => checkTrainConfig({}), 'dataset', 'dataset: must be a non-empty string, got undefined');
+    const { lr: _, ...noLr } = PRESETS.mnist;
+    assertConfigError(() => checkTrainConfig(noLr), 'lr', 'lr: must be a positive number, got undefined');
+    assertConfigError(() => checkTrainConfig({ ...PRESETS.mnist, extra: 1 }), 'extra', 'extra: unknown key');
+    assertConfigError(
+      () => checkTrainConfig({ ...PRESETS.mnist, latent: { continuous: 1e9, discrete: [10] } }),
+      'latent.continuous',
+      /from 1 to 1024, got 1000000000/,
+    );
+    assertConfigError(() => checkTrainConfig(null), 'config', 'config: must be an object, got null');
   });
 });
 

@@ -12,6 +12,15 @@ type Rule = (value: unknown, parent: Plain) => string | null;
 
 const DEFAULT_PRESET = 'mnist';
 
+// Caps far above any real run: beyond them a value is a typo, and building the model or
+// its batch buffers would allocate gigabytes (or train for ever).
+const MAX_BATCH_SIZE = 8192;
+const MAX_LATENT_SIZE = 1024;
+const MAX_CATEGORICALS = 64;
+const MAX_STEPS = 1_000_000_000;
+/** Compute threads of one process. */
+export const MAX_THREADS = 256;
+
 function show(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (typeof value === 'number') return String(value);
@@ -52,9 +61,12 @@ const nonEmptyString: Rule = (v) =>
   typeof v === 'string' && v.length > 0 ? null : `must be a non-empty string, got ${show(v)}`;
 
 const categorySizes: Rule = (v) =>
-  Array.isArray(v) && v.length > 0 && v.every((k) => Number.isInteger(k) && k >= 2)
+  Array.isArray(v) &&
+  v.length > 0 &&
+  v.length <= MAX_CATEGORICALS &&
+  v.every((k) => Number.isInteger(k) && k >= 2 && k <= MAX_LATENT_SIZE)
     ? null
-    : `must be a non-empty array of integers >= 2, got ${show(v)}`;
+    : `must be a non-empty array of at most ${MAX_CATEGORICALS} integers from 2 to ${MAX_LATENT_SIZE}, got ${show(v)}`;
 
 /** `max` of a capacity schedule: a number >= 0 and not below its `min`. */
 const capacityMax: Rule = (v, parent) => {
@@ -80,22 +92,22 @@ const RULES: Record<string, Rule> = {
   dataset: nonEmptyString,
   formulation: oneOf(['dupont', 'pytorch-vae']),
   imageSize: oneOf([32, 64]),
-  'latent.continuous': integerAtLeast(1),
+  'latent.continuous': integerAtLeast(1, MAX_LATENT_SIZE),
   'latent.discrete': categorySizes,
   ...capacityRules('capacity.continuous'),
   ...capacityRules('capacity.discrete'),
   temperature: positiveNumber,
   'temperatureAnneal.rate': nonNegativeNumber,
   'temperatureAnneal.min': positiveNumber,
-  'temperatureAnneal.interval': integerAtLeast(1),
+  'temperatureAnneal.interval': integerAtLeast(1, MAX_STEPS),
   lr: positiveNumber,
-  batchSize: integerAtLeast(1),
-  steps: integerAtLeast(1),
+  batchSize: integerAtLeast(1, MAX_BATCH_SIZE),
+  steps: integerAtLeast(1, MAX_STEPS),
   // Noise and initial weights hash the seed as one 32-bit word.
   seed: integerAtLeast(0, 0xffffffff),
-  evalEvery: integerAtLeast(0),
-  checkpointEvery: integerAtLeast(0),
-  threads: integerAtLeast(0),
+  evalEvery: integerAtLeast(0, MAX_STEPS),
+  checkpointEvery: integerAtLeast(0, MAX_STEPS),
+  threads: integerAtLeast(0, MAX_THREADS),
 };
 
 /** The value at a dotted path, or undefined where any part of it is missing. */
@@ -147,8 +159,9 @@ function mergeInto(target: Plain, source: unknown, path: string): void {
   }
 }
 
-function validate(config: Plain): void {
+function validate(config: Plain, optional: readonly string[] = []): void {
   for (const [path, rule] of Object.entries(RULES)) {
+    if (optional.includes(path) && getByPath(config, path) === undefined) continue;
     const parentPath = path.split('.').slice(0, -1).join('.');
     const parent = (parentPath ? getByPath(config, parentPath) : config) as Plain;
     const reason = rule(getByPath(config, path), parent);
@@ -177,4 +190,16 @@ export function resolveTrainConfig(input: unknown, overrides: Record<string, unk
   }
   validate(config);
   return config as unknown as TrainConfig;
+}
+
+/**
+ * Checks that `value` is a full TrainConfig, such as one read back from a file: nothing is
+ * filled in from a preset, so every field must be present (`preset` may be absent) and valid,
+ * and none unknown. Returns it typed; throws ConfigError naming the offending path.
+ */
+export function checkTrainConfig(value: unknown): TrainConfig {
+  if (!isPlainObject(value)) throw new ConfigError('config', `must be an object, got ${show(value)}`);
+  mergeInto(structuredClone(PRESETS[DEFAULT_PRESET]) as unknown as Plain, value, '');
+  validate(value, ['preset']);
+  return value as unknown as TrainConfig;
 }

@@ -14,6 +14,7 @@ test('defaults when nothing is set', () => {
     backend: 'auto',
     prefix: 'jvae',
     tls: undefined,
+    maxWatches: 64,
   });
 });
 
@@ -29,6 +30,7 @@ test('reads every variable', () => {
     JVAE_TLS_CERT: '/c.pem',
     JVAE_TLS_KEY: '/k.pem',
     JVAE_TLS_CA: '/ca.pem',
+    JVAE_MAX_WATCHES: '8',
   });
   assert.equal(config.redisUrl, 'rediss://:secret@redis.example:6380/2');
   assert.equal(config.coordinator, '[::1]:7000');
@@ -38,6 +40,7 @@ test('reads every variable', () => {
   assert.equal(config.backend, 'wasm');
   assert.equal(config.prefix, 'test-1');
   assert.deepEqual(config.tls, { cert: '/c.pem', key: '/k.pem', ca: '/ca.pem' });
+  assert.equal(config.maxWatches, 8);
 });
 
 test('an empty variable means unset', () => {
@@ -55,6 +58,8 @@ test('bad values name the variable', () => {
     [{ JVAE_PREFIX: 'a b' }, 'JVAE_PREFIX'],
     [{ JVAE_TLS_CERT: '/c.pem' }, 'JVAE_TLS_KEY'],
     [{ JVAE_TLS_KEY: '/k.pem' }, 'JVAE_TLS_CERT'],
+    [{ JVAE_MAX_WATCHES: '0' }, 'JVAE_MAX_WATCHES'],
+    [{ JVAE_MAX_WATCHES: 'lots' }, 'JVAE_MAX_WATCHES'],
   ];
   for (const [env, variable] of cases) {
     assert.throws(

@@ -26,6 +26,8 @@ export interface JvaeConfig {
   prefix: string;
   /** JVAE_TLS_CERT / JVAE_TLS_KEY / JVAE_TLS_CA; undefined when none is set. */
   tls?: TlsFiles;
+  /** JVAE_MAX_WATCHES: WatchSweep streams the coordinator serves at once (each holds a Redis connection). */
+  maxWatches: number;
 }
 
 /** A bad environment variable; `variable` names it. */
@@ -48,6 +50,17 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export function envValue(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
+}
+
+/** The variable as an integer >= `min`, or undefined when unset; anything else throws ConfigError naming it. */
+export function envInteger(env: Env, name: string, min: number): number | undefined {
+  const raw = envValue(env, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min) {
+    throw new ConfigError(name, `expected an integer ≥ ${min}, got '${raw}'`);
+  }
+  return value;
 }
 
 function read(env: Env, name: string, fallback: string): string {
@@ -119,5 +132,6 @@ export function loadConfig(env: Env = process.env): JvaeConfig {
     backend: backend(read(env, 'JVAE_BACKEND', 'auto')),
     prefix: prefix(read(env, 'JVAE_PREFIX', 'jvae')),
     tls: tlsFiles(env),
+    maxWatches: envInteger(env, 'JVAE_MAX_WATCHES', 1) ?? 64,
   };
 }

@@ -66,7 +66,7 @@ describe('parseSweepSpec', () => {
   });
 
   it('rejects oversized specs before parsing them', () => {
-    failsWith(`name: x\n#${'a'.repeat(MAX_SPEC_BYTES)}`, /larger than/);
+    failsWith(`name: x\n#${'a'.repeat(MAX_SPEC_BYTES)}`, /is 10485\d\d bytes, more than the limit of 1 MiB \(1048576 bytes\)/);
   });
 
   it('rejects alias bombs', () => {

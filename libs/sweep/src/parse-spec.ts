@@ -12,8 +12,9 @@ export const MAX_SPEC_BYTES = 1 << 20;
  */
 export function parseSweepSpec(text: string, source?: string): SweepSpec {
   try {
-    if (Buffer.byteLength(text, 'utf8') > MAX_SPEC_BYTES) {
-      throw new SweepSpecError('', `is larger than ${MAX_SPEC_BYTES} bytes`);
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_SPEC_BYTES) {
+      throw new SweepSpecError('', `is ${bytes} bytes, more than the limit of 1 MiB (${MAX_SPEC_BYTES} bytes)`);
     }
     const lineCounter = new LineCounter();
     const doc = parseDocument(text, { prettyErrors: false, lineCounter });

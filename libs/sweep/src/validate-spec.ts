@@ -1,3 +1,4 @@
+import { DataError, parseDatasetRef } from '@jvae/data';
 import { ConfigError, configPaths, resolveTrainConfig, type TrainConfig } from '@jvae/model/config';
 import { expandTrials, MAX_TRIALS } from './expand-trials.js';
 import { FACTOR_METRICS, METRIC_GOALS, METRIC_NAMES, type MetricName } from './metrics.js';
@@ -72,7 +73,9 @@ export function validateSweepSpec(input: unknown): SweepSpec {
 
   const configInput = trainInput(train, dataset?.name);
   const base = resolveOrExplain(configInput, {}, (err) => new SweepSpecError(trainErrorPath(err.path), err.reason));
-  checkMetricFitsDataset(metric.name, base.dataset, dataset ? 'dataset.name' : 'train.preset');
+  const datasetPath = dataset ? 'dataset.name' : 'train.preset';
+  checkDatasetRef(base.dataset, datasetPath);
+  checkMetricFitsDataset(metric.name, base.dataset, datasetPath);
   if (earlyTerminate && earlyTerminate.min_steps >= base.steps) {
     throw new SweepSpecError(
       'early_terminate.min_steps',
@@ -117,6 +120,16 @@ function readMetric(value: unknown): SweepMetric {
     name: readOneOf(required(metric.name, 'metric.name'), METRIC_NAMES, 'metric.name'),
     goal: readOneOf(required(metric.goal, 'metric.goal'), METRIC_GOALS, 'metric.goal'),
   };
+}
+
+/** A reference the workers' loader knows the form of (whether its files exist is for the workers to find). */
+function checkDatasetRef(ref: string, path: string): void {
+  try {
+    parseDatasetRef(ref);
+  } catch (err) {
+    if (err instanceof DataError) throw new SweepSpecError(path, err.detail);
+    throw err;
+  }
 }
 
 /** Factor metrics need ground-truth factors, which only the shapes and dSprites sets carry. */

@@ -13,7 +13,14 @@ export { evaluate } from './evaluation.js';
 export type { EvalMetrics, EvaluateOptions } from './evaluation.js';
 export { checkpointModel, evaluateCheckpoint, traverseCheckpoint } from './evaluate-checkpoint.js';
 export type { EvaluateCheckpointOptions } from './evaluate-checkpoint.js';
-export { CHECKPOINT_VERSION, MANIFEST_FILE, readCheckpoint, writeCheckpoint } from './checkpoint/checkpoint.js';
+export {
+  CHECKPOINT_VERSION,
+  MANIFEST_FILE,
+  checkCheckpointTarget,
+  isCheckpointDir,
+  readCheckpoint,
+  writeCheckpoint,
+} from './checkpoint/checkpoint.js';
 export type {
   CheckpointManifest,
   CheckpointModel,
@@ -23,5 +30,6 @@ export type {
   TrialRecord,
 } from './checkpoint/checkpoint.js';
 export { CheckpointError } from './checkpoint/checkpoint-error.js';
+export { CheckpointTargetError } from './checkpoint/checkpoint-target-error.js';
 export { fileIOHandler, loadLayersModelFromDir } from './checkpoint/layers-files.js';
 export * from './metrics/index.js';

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { BACKEND_REQUESTS, PRESETS, resolveTrainConfig } from '@jvae/model/config';
+import { BACKEND_REQUESTS, MAX_THREADS, PRESETS, resolveTrainConfig } from '@jvae/model/config';
 import type { EvalMetrics } from '@jvae/train';
 import { UsageError, type Command } from '../command.js';
 import { booleanFlag, integerFlag, stringFlag } from '../flags.js';
@@ -26,13 +26,16 @@ export const trainCommand: Command = {
     seed: { type: 'string', valueName: 'N', description: 'Seed of weights, noise and data order' },
     threads: { type: 'string', valueName: 'N', description: 'Compute threads (0 = one per core)' },
     backend: { type: 'string', valueName: 'NAME', description: `${BACKEND_REQUESTS.join(' | ')} (default JVAE_BACKEND or auto)` },
-    out: { type: 'string', valueName: 'DIR', description: 'Checkpoint directory (default ./checkpoints/train)' },
+    out: { type: 'string', valueName: 'DIR', description: 'Checkpoint directory: new, empty, or a checkpoint to replace (default ./checkpoints/train)' },
     resume: { type: 'string', valueName: 'DIR', description: "Continue from this checkpoint, with its config (--steps, --threads, --data apply)" },
     json: { type: 'boolean', description: 'Print the final metrics as JSON' },
   },
   async run(input) {
     // TensorFlow.js loads only when a command trains, so --help stays instant.
-    const [{ loadDataset }, { readCheckpoint, Trainer }] = await Promise.all([import('@jvae/data'), import('@jvae/train')]);
+    const [{ loadDataset }, { checkCheckpointTarget, CheckpointTargetError, readCheckpoint, Trainer }] = await Promise.all([
+      import('@jvae/data'),
+      import('@jvae/train'),
+    ]);
     const resumeDir = stringFlag(input, 'resume');
     const ignored = ['preset', 'config'].filter((name) => stringFlag(input, name) !== undefined);
     if (resumeDir && ignored.length > 0) {
@@ -50,11 +53,24 @@ export const trainCommand: Command = {
     setIf('steps', integerFlag(input, 'steps', 1));
     setIf('batchSize', integerFlag(input, 'batch-size', 1));
     setIf('seed', integerFlag(input, 'seed', 0));
-    setIf('threads', integerFlag(input, 'threads', 0, 256));
+    setIf('threads', integerFlag(input, 'threads', 0, MAX_THREADS));
     const base = resumed ? resumed.trial.config : await readConfigInput(input.values);
     const config = resolveTrainConfig(base, overrides);
     const out = resolve(stringFlag(input, 'out') ?? 'checkpoints/train');
     const json = booleanFlag(input, 'json');
+    const log = json ? console.error : console.log;
+    if (resumed && resumed.trial.step === config.steps) {
+      log(
+        `jvae train: nothing to train: ${resolve(resumeDir!)} is already at step ${config.steps}; ` +
+          `no checkpoint written (give --steps above ${config.steps} to train on)`,
+      );
+      if (json) console.log(JSON.stringify({ checkpoint: null, step: config.steps, metrics: resumed.trial.metrics }));
+      return 0;
+    }
+    // Refused now rather than when the first checkpoint is due, after the training.
+    await checkCheckpointTarget(out).catch((err: unknown) => {
+      throw err instanceof CheckpointTargetError ? new UsageError(`--out ${err.message}`) : err;
+    });
 
     const dataset = await loadDataset(config.dataset);
     const bar = new ProgressBar(config.steps);
@@ -74,7 +90,6 @@ export const trainCommand: Command = {
         if (m.step < config.steps) bar.note(formatEvalLine(m));
       },
     });
-    const log = json ? console.error : console.log;
     log(
       `jvae train: ${config.preset ?? 'custom'} (${config.formulation}) on ${dataset.ref}, ` +
         `${config.steps} steps of ${config.batchSize}, backend ${trainer.backend.name} (${trainer.backend.engine}), ` +

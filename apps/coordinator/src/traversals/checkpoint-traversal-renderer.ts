@@ -25,6 +25,7 @@ export interface TraversalRenderer {
 interface Engine {
   readCheckpoint: typeof import('@jvae/train').readCheckpoint;
   traverseCheckpoint: typeof import('@jvae/train').traverseCheckpoint;
+  CheckpointError: typeof import('@jvae/train').CheckpointError;
 }
 
 /**
@@ -38,8 +39,10 @@ export class CheckpointTraversalRenderer implements TraversalRenderer {
   constructor(private readonly backend: string) {}
 
   async render(checkpointDir: string): Promise<CheckpointTraversals> {
-    const { readCheckpoint, traverseCheckpoint } = await this.load();
-    const state = await readCheckpoint(checkpointDir);
+    const { readCheckpoint, traverseCheckpoint, CheckpointError } = await this.load();
+    const state = await readCheckpoint(checkpointDir).catch((error: unknown) => {
+      throw error instanceof CheckpointError ? new HttpError(422, `the trial's checkpoint cannot be drawn: ${error.message}`) : error;
+    });
     const categoryLabels = categoryLabelsOf(state.trial.metrics, state.trial.config.latent.discrete);
     return { grid: traverseCheckpoint(state), ...(categoryLabels && { categoryLabels }) };
   }
@@ -60,7 +63,7 @@ export class CheckpointTraversalRenderer implements TraversalRenderer {
 async function loadEngine(backend: string): Promise<Engine> {
   const [model, train] = await Promise.all([import('@jvae/model'), import('@jvae/train')]);
   await model.selectBackend(backend);
-  return { readCheckpoint: train.readCheckpoint, traverseCheckpoint: train.traverseCheckpoint };
+  return { readCheckpoint: train.readCheckpoint, traverseCheckpoint: train.traverseCheckpoint, CheckpointError: train.CheckpointError };
 }
 
 /**

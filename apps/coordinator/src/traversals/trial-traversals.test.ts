@@ -11,7 +11,7 @@ import { PRESETS } from '@jvae/model/config';
 import { newCheckpointId, SweepStore } from '@jvae/store';
 import { CHECKPOINT_VERSION, writeCheckpoint, type EvalMetrics } from '@jvae/train';
 import { ArtifactStore } from '../artifacts/artifact-store.js';
-import { REDIS_URL, TEST_WORKER, TOKEN, cleanUp, specText, startTestCoordinator, startTrial, testSettings, uploadChunks, type TestCoordinator } from '../testing.js';
+import { REDIS_URL, TEST_WORKER, TOKEN, cleanUp, sha256, specText, startTestCoordinator, startTrial, testSettings, uploadChunks, type TestCoordinator } from '../testing.js';
 import { categoryLabelsOf, type CheckpointTraversals, type TraversalRenderer } from './checkpoint-traversal-renderer.js';
 import { TrialTraversals, type TraversalsResponse } from './trial-traversals.js';
 
@@ -50,8 +50,25 @@ async function filesOf(dir: string): Promise<Map<string, Buffer>> {
   return new Map(await Promise.all(files.sort().map(async (path) => [path, await readFile(join(dir, path))] as const)));
 }
 
-/** Writes a real checkpoint of a model drawn from `seed` and uploads it as the trial's checkpoint at `step`. */
-async function uploadCheckpoint(trialId: string, step: number, seed: number, metrics: EvalMetrics | null = null): Promise<Float32Array> {
+/** Puts `config` into the checkpoint's trial.json, and the manifest's entry in line with it. */
+function withTrialConfig(files: Map<string, Buffer>, config: unknown): Map<string, Buffer> {
+  const trial = Buffer.from(JSON.stringify({ ...JSON.parse(files.get('trial.json')!.toString()), config }));
+  const manifest = JSON.parse(files.get('manifest.json')!.toString()) as { files: { path: string; size: number; sha256: string }[] };
+  Object.assign(manifest.files.find((f) => f.path === 'trial.json')!, { size: trial.length, sha256: sha256(trial) });
+  return new Map([...files, ['trial.json', trial], ['manifest.json', Buffer.from(JSON.stringify(manifest))]]);
+}
+
+/**
+ * Writes a real checkpoint of a model drawn from `seed` and uploads it as the trial's checkpoint
+ * at `step`; with `trialConfig`, its trial.json holds that config instead of the model's.
+ */
+async function uploadCheckpoint(
+  trialId: string,
+  step: number,
+  seed: number,
+  metrics: EvalMetrics | null = null,
+  trialConfig?: unknown,
+): Promise<Float32Array> {
   const dir = join(scratch, `${trialId}-${step}`);
   const model = JointVae.create(CONFIG, seed);
   const weights = model.getWeights();
@@ -68,7 +85,9 @@ async function uploadCheckpoint(trialId: string, step: number, seed: number, met
   } finally {
     model.dispose();
   }
-  assert.equal((await coordinator.client.uploadCheckpoint(uploadChunks(trialId, step, await filesOf(dir), { workerId: TEST_WORKER }))).ok, true);
+  const files = await filesOf(dir);
+  const uploaded = trialConfig === undefined ? files : withTrialConfig(files, trialConfig);
+  assert.equal((await coordinator.client.uploadCheckpoint(uploadChunks(trialId, step, uploaded, { workerId: TEST_WORKER }))).ok, true);
   return weights;
 }
 
@@ -147,6 +166,26 @@ describe('GET /api/trials/:id/traversals', () => {
     assert.deepEqual(updated.rows, expectedRows(newer));
     assert.notDeepEqual(updated.rows, grid.rows);
     assert.deepEqual(updated.categoryLabels, { step: 20, latent: 0, counts: LABEL_COUNTS });
+  });
+});
+
+describe('GET /api/trials/:id/traversals of a checkpoint whose trial.json is not a train config', () => {
+  const url = (trialId: string) => `http://${coordinator.httpAddress}/api/trials/${trialId}/traversals`;
+  const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
+
+  it('is 422 naming the file and the key, and builds no model', async () => {
+    const cases: [unknown, RegExp][] = [
+      [{}, /trial\.json: config\.dataset: must be a non-empty string, got undefined/],
+      // A model of a billion latent dimensions would not fit in memory.
+      [{ ...CONFIG, latent: { continuous: 1e9, discrete: [10] } }, /trial\.json: config\.latent\.continuous: must be an integer from 1 to 1024/],
+    ];
+    for (const [config, message] of cases) {
+      const trial = await newTrial();
+      await uploadCheckpoint(trial, 10, 21, null, config);
+      const response = await fetch(url(trial), auth);
+      assert.equal(response.status, 422);
+      assert.match(((await response.json()) as { error: string }).error, message);
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,8 @@ import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { JointVae, selectBackend } from '@jvae/model';
 import { smallConfig } from '../test-fixtures.js';
 import { CheckpointError } from './checkpoint-error.js';
-import { readCheckpoint, writeCheckpoint, type CheckpointState } from './checkpoint.js';
+import { CheckpointTargetError } from './checkpoint-target-error.js';
+import { checkCheckpointTarget, isCheckpointDir, readCheckpoint, writeCheckpoint, type CheckpointState } from './checkpoint.js';
 import { fileIOHandler, loadLayersModelFromDir } from './layers-files.js';
 
 const config = smallConfig();
@@ -79,6 +80,77 @@ test('rewriting replaces the directory and leaves no temporary siblings', async 
   assert.equal(read.trial.step, 43);
   assert.equal(read.weights[0], second.weights[0]);
   assert.deepEqual((await readdir(root)).filter((name) => name.startsWith('.')), []);
+});
+
+/** The permission bits of `path`. */
+async function modeOf(path: string): Promise<number> {
+  return (await stat(path)).mode & 0o7777;
+}
+
+test('a new checkpoint directory gets the mode a plain mkdir gives, a replaced one keeps its own', async () => {
+  const plain = join(root, 'plain-mkdir');
+  await mkdir(plain);
+  const fresh = join(root, 'fresh');
+  await writeCheckpoint(fresh, sampleState(), model);
+  assert.equal((await modeOf(fresh)).toString(8), (await modeOf(plain)).toString(8));
+
+  await chmod(fresh, 0o750);
+  await writeCheckpoint(fresh, sampleState(), model);
+  assert.equal((await modeOf(fresh)).toString(8), '750');
+
+  const empty = join(root, 'empty-751');
+  await mkdir(empty);
+  await chmod(empty, 0o751);
+  await writeCheckpoint(empty, sampleState(), model);
+  assert.equal((await modeOf(empty)).toString(8), '751');
+  assert.equal(await isCheckpointDir(empty), true);
+});
+
+test('a directory holding anything but a checkpoint is refused and left exactly as it was', async () => {
+  const notes = join(root, 'notes');
+  await mkdir(notes);
+  await chmod(notes, 0o755);
+  await writeFile(join(notes, 'notes.txt'), 'x');
+  await assert.rejects(writeCheckpoint(notes, sampleState(), model), (err: unknown) => {
+    assert.ok(err instanceof CheckpointTargetError, String(err));
+    assert.equal(err.dir, notes);
+    assert.match(err.message, /notes\.txt/);
+    assert.match(err.message, /not a jvae checkpoint/);
+    return true;
+  });
+  assert.deepEqual(await readdir(notes), ['notes.txt']);
+  assert.equal((await modeOf(notes)).toString(8), '755');
+
+  // A checkpoint with a file of the user's added, and a manifest.json of some other program.
+  const added = join(root, 'checkpoint-plus');
+  await writeCheckpoint(added, sampleState(), model);
+  await writeFile(join(added, 'encoder', 'notes.txt'), 'mine');
+  await assert.rejects(writeCheckpoint(added, sampleState(), model), /encoder\/notes\.txt/);
+  assert.equal(await readFile(join(added, 'encoder', 'notes.txt'), 'utf8'), 'mine');
+  const webApp = join(root, 'web-app');
+  await mkdir(webApp);
+  await writeFile(join(webApp, 'manifest.json'), JSON.stringify({ name: 'app', icons: [] }));
+  await assert.rejects(writeCheckpoint(webApp, sampleState(), model), /manifest\.json/);
+  assert.deepEqual(await readdir(webApp), ['manifest.json']);
+
+  const file = join(root, 'a-file');
+  await writeFile(file, 'x');
+  await assert.rejects(checkCheckpointTarget(file), /not a directory/);
+  assert.deepEqual((await readdir(root)).filter((name) => name.startsWith('.')), []);
+});
+
+test('isCheckpointDir: only a directory holding a checkpoint and nothing else', async () => {
+  const dir = join(root, 'is-checkpoint');
+  await writeCheckpoint(dir, sampleState(), model);
+  assert.equal(await isCheckpointDir(dir), true);
+  assert.equal(await isCheckpointDir(join(dir, 'encoder')), false);
+  assert.equal(await isCheckpointDir(join(root, 'no-such-dir')), false);
+  const empty = join(root, 'is-checkpoint-empty');
+  await mkdir(empty);
+  assert.equal(await isCheckpointDir(empty), false);
+  // A damaged checkpoint is still one (writing replaces it), as long as it holds nothing else.
+  await unlink(join(dir, 'optimizer.bin'));
+  assert.equal(await isCheckpointDir(dir), true);
 });
 
 test('saved encoder and decoder load with tf.loadLayersModel and compute the same outputs', async () => {
@@ -158,6 +230,23 @@ test('bad JSON is a CheckpointError naming the file, even with matching checksum
   assert.equal(model.file, 'encoder/model.json');
   const manifest = await corrupted('bad-manifest', (dir) => writeFile(join(dir, 'manifest.json'), 'not json'));
   assert.equal(manifest.file, 'manifest.json');
+});
+
+test('a trial.json config that is not a full, valid train config is a CheckpointError naming the file and key', async () => {
+  const withConfig = (config: unknown) => (dir: string) =>
+    replaceListed(dir, 'trial.json', JSON.stringify({ ...sampleState().trial, config }));
+  const cases: [string, unknown, RegExp][] = [
+    ['empty-config', {}, /^checkpoint file trial\.json: config\.dataset: must be a non-empty string, got undefined$/],
+    ['huge-latent', { ...config, latent: { continuous: 1e9, discrete: [10] } }, /config\.latent\.continuous: must be an integer from 1 to 1024, got 1000000000/],
+    ['unknown-dataset', { ...config, dataset: 'nosuch' }, /config\.dataset: unknown dataset reference; expected one of mnist-sample/],
+    ['unknown-key', { ...config, extra: true }, /config\.extra: unknown key/],
+    ['config-list', [1], /config: must be an object/],
+  ];
+  for (const [name, bad, message] of cases) {
+    const err = await corrupted(name, withConfig(bad));
+    assert.equal(err.file, 'trial.json');
+    assert.match(err.message, message, name);
+  }
 });
 
 test('a truncated weights file with a matching manifest entry is a CheckpointError naming it', async () => {

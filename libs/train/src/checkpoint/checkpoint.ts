@@ -8,15 +8,18 @@
  *   manifest.json                             SHA-256 and size of every file above
  *
  * It is written into a temporary sibling directory and renamed into place, and is
- * only read back after every file matches the manifest.
+ * only read back after every file matches the manifest. What it replaces must be a
+ * checkpoint itself (or an empty directory): anything else is refused, never deleted.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { AdamState } from '@jvae/model';
-import type { TrainConfig } from '@jvae/model/config';
+import { DataError, parseDatasetRef } from '@jvae/data';
+import { checkTrainConfig, ConfigError, type TrainConfig } from '@jvae/model/config';
 import { CheckpointError } from './checkpoint-error.js';
+import { CheckpointTargetError } from './checkpoint-target-error.js';
 import { decodeArrayRecord, encodeArrayRecord } from './array-record.js';
 import { decodeLayersFiles, MODEL_JSON, saveLayersFiles, WEIGHTS_BIN } from './layers-files.js';
 import type { EvalMetrics } from '../evaluation.js';
@@ -27,6 +30,8 @@ const TRIAL_FILE = 'trial.json';
 const OPTIMIZER_JSON = 'optimizer.json';
 const OPTIMIZER_BIN = 'optimizer.bin';
 const PARTS = ['encoder', 'decoder'] as const;
+const PART_FILES = [MODEL_JSON, WEIGHTS_BIN];
+const TOP_FILES = [OPTIMIZER_JSON, OPTIMIZER_BIN, TRIAL_FILE, MANIFEST_FILE];
 const CHECKPOINT_FILES = [
   ...PARTS.flatMap((part) => [`${part}/${MODEL_JSON}`, `${part}/${WEIGHTS_BIN}`]),
   OPTIMIZER_JSON,
@@ -95,17 +100,71 @@ async function encodeCheckpoint(state: CheckpointState, model: CheckpointModel):
   return files;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
+/**
+ * Why the directory `dir` is not a jvae checkpoint, or null when it is one: its manifest.json
+ * is a checkpoint manifest and it holds nothing but checkpoint files (some may be missing or
+ * damaged; it is still a checkpoint, to be replaced whole).
+ */
+async function notACheckpoint(dir: string): Promise<string | null> {
+  const foreign: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if ((PARTS as readonly string[]).includes(entry.name) && entry.isDirectory()) {
+      for (const inner of await readdir(join(dir, entry.name), { withFileTypes: true })) {
+        if (!PART_FILES.includes(inner.name) || !inner.isFile()) foreign.push(`${entry.name}/${inner.name}`);
+      }
+    } else if (!TOP_FILES.includes(entry.name) || !entry.isFile()) {
+      foreign.push(entry.name);
+    }
+  }
+  if (foreign.length > 0) {
+    const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? ` and ${foreign.length - 3} more` : '');
+    return `it holds ${shown}, which a jvae checkpoint does not`;
+  }
+  const manifest = await readFile(join(dir, MANIFEST_FILE)).catch(() => null);
+  if (!manifest) return `it has no ${MANIFEST_FILE}`;
+  try {
+    parseManifest(manifest);
+  } catch {
+    return `its ${MANIFEST_FILE} is not a jvae checkpoint manifest`;
+  }
+  return null;
+}
+
+/** Whether `dir` is a directory holding a jvae checkpoint and nothing else: the only kind a checkpoint may replace. */
+export async function isCheckpointDir(dir: string): Promise<boolean> {
+  const info = await stat(dir).catch(() => null);
+  return info !== null && info.isDirectory() && (await notACheckpoint(dir)) === null;
+}
+
+/**
+ * Checks that a checkpoint may be written to `dir`: it does not exist, is an empty directory,
+ * or is a jvae checkpoint (which the write replaces). Anything else throws CheckpointTargetError
+ * saying what is there. Returns the existing directory's permission bits, undefined when there is none.
+ */
+export async function checkCheckpointTarget(dir: string): Promise<number | undefined> {
+  const target = resolve(dir);
+  const info = await stat(target).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+  if (!info) return undefined;
+  if (!info.isDirectory()) throw new CheckpointTargetError(target, 'exists and is not a directory; give a new or empty directory');
+  if ((await readdir(target)).length > 0) {
+    const problem = await notACheckpoint(target);
+    if (problem) {
+      throw new CheckpointTargetError(
+        target,
+        `not empty and not a jvae checkpoint (${problem}); give a new or empty directory, or a checkpoint to replace`,
+      );
+    }
+  }
+  return info.mode & 0o7777;
 }
 
 /**
  * Writes `state` (with `model` providing the topology; its weights are set to
- * `state.weights`) to `dir`, replacing an existing checkpoint there. A reader never
- * sees a half-written directory at `dir`.
+ * `state.weights`) to `dir`, replacing an existing checkpoint there and keeping the
+ * directory's mode. A reader never sees a half-written directory at `dir`.
  */
 export async function writeCheckpoint(
   dir: string,
@@ -113,6 +172,7 @@ export async function writeCheckpoint(
   model: CheckpointModel,
 ): Promise<CheckpointManifest> {
   const target = resolve(dir);
+  const existingMode = await checkCheckpointTarget(target);
   const parent = dirname(target);
   await mkdir(parent, { recursive: true });
   const files = await encodeCheckpoint(state, model);
@@ -120,13 +180,17 @@ export async function writeCheckpoint(
     version: CHECKPOINT_VERSION,
     files: [...files].map(([path, data]) => ({ path, size: data.byteLength, sha256: sha256(data) })),
   };
-  const temp = await mkdtemp(join(parent, `.${basename(target)}.tmp-`));
+  const sibling = (kind: string) => join(parent, `.${basename(target)}.${kind}-${randomBytes(6).toString('hex')}`);
+  // mkdir, unlike mkdtemp's 0700, gives the mode the umask asks for.
+  const temp = sibling('tmp');
+  await mkdir(temp);
   try {
     for (const part of PARTS) await mkdir(join(temp, part));
     for (const [path, data] of files) await writeFile(join(temp, path), data);
     await writeFile(join(temp, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
-    if (await exists(target)) {
-      const old = join(parent, `.${basename(target)}.old-${randomBytes(6).toString('hex')}`);
+    if (existingMode !== undefined) {
+      await chmod(temp, existingMode);
+      const old = sibling('old');
       await rename(target, old);
       await rename(temp, target);
       await rm(old, { recursive: true, force: true });
@@ -213,13 +277,26 @@ function validTrial(value: unknown): TrialRecord {
           ? 'step must be a non-negative integer'
           : !Number.isSafeInteger(trial.seed)
             ? 'seed must be an integer'
-            : !trial.config || typeof trial.config !== 'object'
-              ? 'config missing'
-              : !trial.dataCursor || !Number.isSafeInteger(trial.dataCursor.epoch) || !Number.isSafeInteger(trial.dataCursor.index)
-                ? 'dataCursor must be { epoch, index }'
-                : undefined;
+            : !trial.dataCursor || !Number.isSafeInteger(trial.dataCursor.epoch) || !Number.isSafeInteger(trial.dataCursor.index)
+              ? 'dataCursor must be { epoch, index }'
+              : configProblem(trial.config);
   if (problem) throw new CheckpointError(TRIAL_FILE, problem);
   return { ...trial, metrics: trial!.metrics ?? null } as TrialRecord;
+}
+
+/**
+ * What is wrong with a trial.json config, checked as any train config is before a model is
+ * built from it (a corrupt or hostile one could otherwise allocate gigabytes).
+ */
+function configProblem(config: unknown): string | undefined {
+  try {
+    parseDatasetRef(checkTrainConfig(config).dataset);
+    return undefined;
+  } catch (err) {
+    if (err instanceof ConfigError) return `config${err.path === 'config' ? '' : `.${err.path}`}: ${err.reason}`;
+    if (err instanceof DataError) return `config.dataset: ${err.detail}`;
+    throw err;
+  }
 }
 
 /** Reads and verifies a checkpoint; any problem is a `CheckpointError` naming the file. */
