@@ -11,12 +11,14 @@ import { loadProtos, withToken, type SweepEvent__Output } from '@jvae/protocol';
 import { SweepStore } from '@jvae/store';
 import {
   REDIS_URL,
+  TEST_WORKER,
   TOKEN,
   checkpointFiles,
   cleanUp,
   eventually,
   specText,
   startTestCoordinator,
+  startTrial,
   testSettings,
   uploadChunks,
   type TestCoordinator,
@@ -95,8 +97,9 @@ describe('coordinator API input', () => {
     const { id } = await coordinator.client.submitSweep({ spec: specText(1, 'upload') });
     const store = new SweepStore(redis, settings.prefix);
     const [trialId] = await store.trialIds(id);
+    await startTrial(store, trialId!);
     const serialize = loadProtos().proto.jvae.v1.Coordinator.service.UploadCheckpoint.requestSerialize;
-    const [manifest, first] = uploadChunks(trialId!, 10, checkpointFiles('half'));
+    const [manifest, first] = uploadChunks(trialId!, 10, checkpointFiles('half'), { workerId: TEST_WORKER });
     await assert.rejects(clientStreamBytes('UploadCheckpoint', [serialize(manifest!), serialize(first!), Buffer.from([0x0f])]), {
       code: grpc.status.INVALID_ARGUMENT,
     });
