@@ -16,15 +16,21 @@ export function bytesPerElement(dtype: RingDType): number {
   return dtype === 'FLOAT64' ? 8 : 4;
 }
 
-/** A copy of data[start, end) as bytes (a copy, because the caller keeps changing `data`). */
-export function encodePayload(data: ReducibleArray, start: number, end: number): Buffer {
-  const view = data.subarray(start, end);
-  return Buffer.from(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+/** `count` elements of `dtype` over `bytes` from `byteOffset`, which must be aligned to the element size. */
+export function elementsView(dtype: RingDType, buffer: ArrayBufferLike, byteOffset: number, count: number): ReducibleArray {
+  return dtype === 'FLOAT64' ? new Float64Array(buffer, byteOffset, count) : new Float32Array(buffer, byteOffset, count);
 }
 
-/** The elements in `payload`, copied into an aligned array; the length must be a whole number of elements. */
-export function decodePayload(payload: Uint8Array, dtype: RingDType): ReducibleArray {
-  const array = dtype === 'FLOAT64' ? new Float64Array(payload.byteLength / 8) : new Float32Array(payload.byteLength / 4);
-  new Uint8Array(array.buffer).set(payload);
-  return array;
+/**
+ * The elements in `payload`: a view over its bytes when they are aligned (as
+ * the sender arranges), otherwise an aligned copy. The length must be a whole
+ * number of elements.
+ */
+export function payloadValues(payload: Uint8Array, dtype: RingDType): ReducibleArray {
+  const size = bytesPerElement(dtype);
+  const count = payload.byteLength / size;
+  if (payload.byteOffset % size === 0) return elementsView(dtype, payload.buffer, payload.byteOffset, count);
+  const copy = dtype === 'FLOAT64' ? new Float64Array(count) : new Float32Array(count);
+  new Uint8Array(copy.buffer).set(payload);
+  return copy;
 }

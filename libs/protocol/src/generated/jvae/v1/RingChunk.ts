@@ -41,12 +41,10 @@ export type _jvae_v1_RingChunk_Phase__Output = typeof _jvae_v1_RingChunk_Phase[k
 
 export interface RingChunk {
   /**
-   * The ring's id (fixed at rendezvous); chunks for another group are refused.
+   * The ring's identity (see RingJoin) and the sender's rank in it.
    */
   'groupId'?: (string);
-  /**
-   * Ring size and the sender's rank in it.
-   */
+  'generation'?: (number | string | Long);
   'world'?: (number);
   'sender'?: (number);
   /**
@@ -78,6 +76,11 @@ export interface RingChunk {
    */
   'offset'?: (number | string | Long);
   /**
+   * Ignored: sized so that `payload` starts 8-byte aligned in the received
+   * gRPC message, letting the receiver read it in place.
+   */
+  'alignment'?: (Buffer | Uint8Array | string);
+  /**
    * Little-endian elements of `dtype`.
    */
   'payload'?: (Buffer | Uint8Array | string);
@@ -85,12 +88,10 @@ export interface RingChunk {
 
 export interface RingChunk__Output {
   /**
-   * The ring's id (fixed at rendezvous); chunks for another group are refused.
+   * The ring's identity (see RingJoin) and the sender's rank in it.
    */
   'groupId': (string);
-  /**
-   * Ring size and the sender's rank in it.
-   */
+  'generation': (number);
   'world': (number);
   'sender': (number);
   /**
@@ -121,6 +122,11 @@ export interface RingChunk__Output {
    * Element offset of `payload` within its chunk.
    */
   'offset': (number);
+  /**
+   * Ignored: sized so that `payload` starts 8-byte aligned in the received
+   * gRPC message, letting the receiver read it in place.
+   */
+  'alignment': (Buffer);
   /**
    * Little-endian elements of `dtype`.
    */
