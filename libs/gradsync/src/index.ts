@@ -1,4 +1,4 @@
-export { chunkBounds, combineInto, ringSchedule } from './ring-schedule.js';
+export { chunkBounds, ringSchedule } from './ring-schedule.js';
 export type { ChunkBounds, RingPhase, RingRound, RingSchedule } from './ring-schedule.js';
 export { GradSyncServer } from './gradsync-server.js';
 export type { GradSyncServerOptions } from './gradsync-server.js';

@@ -5,7 +5,7 @@
 // receiver reads it, which then needs no copy. The result is an ordinary
 // RingFrame encoding: the fields of a message may come in any order.
 import { loadProtos, type RingChunk, type RingDType, type RingFrame } from '@jvae/protocol';
-import { bytesPerElement, elementsView, type ReducibleArray } from './payload.js';
+import { bytesPerElement, elementsView, type WireArray } from './payload.js';
 
 /** RingChunk fields 14 (alignment) and 15 (payload), length-delimited: (number << 3) | 2. */
 const ALIGNMENT_TAG = (14 << 3) | 2;
@@ -26,7 +26,7 @@ export type ChunkHeader = Omit<RingChunk, 'alignment' | 'payload'>;
 /** A chunk frame ready to send once `values` (a view over its payload) is filled. */
 export interface ChunkFrame {
   frame: Buffer;
-  values: ReducibleArray;
+  values: WireArray;
 }
 
 const ringMethod = () => loadProtos().proto.jvae.v1.GradSync.service.Ring;
@@ -70,7 +70,8 @@ function headerFields(header: ChunkHeader): Buffer {
  * multiple of 8 counted from the gRPC prefix. The frame itself sits 5 bytes
  * into a fresh buffer, so the payload is aligned for the sender too.
  */
-export function chunkFrame(header: ChunkHeader, dtype: RingDType, count: number): ChunkFrame {
+export function chunkFrame(header: ChunkHeader, count: number): ChunkFrame {
+  const dtype = header.dtype as RingDType;
   const fields = headerFields(header);
   const payloadBytes = count * bytesPerElement(dtype);
   const payloadField = 1 + varintLength(payloadBytes) + payloadBytes;

@@ -81,6 +81,48 @@ test('float64 vectors and allReduceSmall keep double precision', async (t) => {
   assert.notEqual(Math.fround(1e8 + 2), 1e8 + 2, 'float32 could not have carried this sum');
 });
 
+test('float16 on the wire: half the bytes, bit-identical on every rank, within float16 rounding of the exact sum', async (t) => {
+  const ring = await startRing(3, 'g-f16', { float16: true, segmentBytes: 256 });
+  t.after(() => ring.close());
+  const length = 3001;
+  const vectors = randomVectors(21, 3, length) as Float32Array[];
+  const inputs = vectors.map((v) => v.slice());
+  const exact = float64Sum(vectors);
+  const before = ring.members.map((m) => m.bytesSent);
+  await Promise.all(ring.members.map((m, r) => m.allReduce(0, vectors[r])));
+  for (const v of vectors.slice(1)) assert.deepEqual(bytesOf(v), bytesOf(vectors[0]));
+  for (let i = 0; i < length; i++) {
+    // Three roundings to float16 (the first rank's own elements, then each partial sum; at most 2^-11 of
+    // what is rounded, which is at most the sum of magnitudes), plus float16's absolute spacing near zero.
+    const magnitude = inputs.reduce((m, v) => m + Math.abs(v[i]), 0);
+    assert.ok(Math.abs(vectors[0][i] - exact[i]) <= 3 * 2 ** -11 * magnitude + 3 * 2 ** -24, `element ${i}: ${vectors[0][i]} vs ${exact[i]}`);
+  }
+  ring.members.forEach((m, r) => {
+    const sent = m.bytesSent - before[r];
+    assert.ok(Math.abs(sent - (4 / 3) * length * 2) <= 4, `rank ${r} sent ${sent} bytes`);
+  });
+  const doubles = Float64Array.from([0.1, 1e8]);
+  await Promise.all(ring.members.map((m) => m.allReduce(1, doubles.slice())));
+  const sums = await Promise.all(ring.members.map((m) => m.allReduceSmall(2, [0.1, 1e8])));
+  assert.deepEqual(sums[0], [0.1 + 0.1 + 0.1, 3e8], 'float64 vectors travel exactly');
+});
+
+test('ranks that disagree on float16 refuse each other with a clear error', async (t) => {
+  const servers = await Promise.all([0, 1].map(() => GradSyncServer.start({ listen: '127.0.0.1:0' })));
+  t.after(() => Promise.all(servers.map((s) => s.close())));
+  const members = servers.map((server, rank) =>
+    server.joinRing({ groupId: 'g-mixed', generation: 0, rank, world: 2, predecessor: servers[1 - rank].address, float16: rank === 1 }),
+  );
+  const data = [new Float32Array(8).fill(1), new Float32Array(8).fill(2)];
+  const results = await Promise.allSettled(members.map((m, r) => m.allReduce(0, data[r])));
+  for (const result of results) {
+    isRingError('protocol', /dtype FLOAT(16|32), expected FLOAT(32|16) \(all ranks must send the same type, float16 or not\)/)(
+      (result as PromiseRejectedResult).reason,
+    );
+  }
+  assert.ok(data[0].every((x) => x === 1) && data[1].every((x) => x === 2), 'no sum applied');
+});
+
 test('a world of one is a no-op', async (t) => {
   const server = await GradSyncServer.start({ listen: '127.0.0.1:0' });
   t.after(() => server.close());
@@ -156,7 +198,8 @@ test('a successor that never joins is reported by rank', async (t) => {
   t.after(() => Promise.all([a.close(), b.close()]));
   // Rank 0 of a 3-ring whose rank 1 never appears; rank 2 plays along.
   const m0 = a.joinRing({ groupId: 'g-nojoin', generation: 0, rank: 0, world: 3, predecessor: b.address, timeoutMs: 400 });
-  b.joinRing({ groupId: 'g-nojoin', generation: 0, rank: 2, world: 3, predecessor: '127.0.0.1:1', timeoutMs: 400 });
+  // (Its own predecessor is missing too, but it gives up on that only later.)
+  b.joinRing({ groupId: 'g-nojoin', generation: 0, rank: 2, world: 3, predecessor: '127.0.0.1:1', timeoutMs: 10_000 });
   await assert.rejects(m0.allReduce(0, new Float32Array(6)), isRingError('timeout', /rank 0: successor rank 1 did not join within 400 ms/, 1));
 });
 

@@ -6,7 +6,6 @@ import {
   type RingAbort,
   type RingAbort__Output,
   type RingChunk__Output,
-  type RingDType,
   type RingFrame__Output,
   type RingJoin__Output,
   type RingPhase as ProtoPhase,
@@ -14,10 +13,11 @@ import {
   type RingRequest__Output,
 } from '@jvae/protocol';
 import { Inbox } from './inbox.js';
-import { bytesPerElement, dtypeOf, payloadValues, type ReducibleArray } from './payload.js';
+import { bytesPerElement, payloadValues, type ReducibleArray, type WireArray } from './payload.js';
 import { RingError, type RingErrorReason } from './ring-error.js';
 import { chunkFrame, encodeFrame, type ChunkFrame } from './ring-frames.js';
-import { combineInto, ringSchedule, type RingRound, type RingSchedule } from './ring-schedule.js';
+import { ringSchedule, type RingRound, type RingSchedule } from './ring-schedule.js';
+import { EXACT_FLOAT32, EXACT_FLOAT64, float16Format, type WireFormat } from './wire-format.js';
 
 export interface RingMemberOptions {
   /** Id shared by the ring's members, fixed at rendezvous. */
@@ -40,6 +40,13 @@ export interface RingMemberOptions {
   timeoutMs?: number;
   /** Largest payload per message, in bytes; bigger chunks travel in several messages. Default 1 MiB. */
   segmentBytes?: number;
+  /**
+   * Send float32 vectors as float16: half the bytes, but every partial sum is
+   * rounded to float16 (about 3 significant digits; beyond ±65504 it becomes
+   * ±Infinity). Sums stay bit-identical on every rank. Float64 vectors always
+   * travel exactly. Every rank of the ring must choose the same. Default false.
+   */
+  float16?: boolean;
 }
 
 /** The call of the successor, as the server sees it: its requests in, encoded frames out. */
@@ -85,7 +92,7 @@ const ABORT_REASONS: Record<Exclude<RingErrorReason, 'usage'>, RingAbort['reason
 interface Operation {
   seq: number;
   step: number;
-  dtype: RingDType;
+  wire: WireFormat;
   schedule: RingSchedule;
 }
 
@@ -116,6 +123,7 @@ export class RingMember {
   private readonly successorRank: number;
   private readonly timeoutMs: number;
   private readonly segmentBytes: number;
+  private readonly float16: WireFormat | undefined;
   private readonly inbox = new Inbox<RingFrame__Output>();
   private client: grpc.Client | undefined;
   private fromPredecessor: grpc.ClientDuplexStream<RingRequest, RingFrame__Output> | undefined;
@@ -144,6 +152,7 @@ export class RingMember {
     this.successorRank = (options.rank + 1) % options.world;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.segmentBytes = options.segmentBytes ?? 1 << 20;
+    this.float16 = options.float16 ? float16Format() : undefined;
   }
 
   /** Payload bytes this member has sent so far. */
@@ -167,7 +176,7 @@ export class RingMember {
     const op: Operation = {
       seq: this.nextSeq++,
       step,
-      dtype: dtypeOf(data),
+      wire: data instanceof Float64Array ? EXACT_FLOAT64 : (this.float16 ?? EXACT_FLOAT32),
       schedule: ringSchedule(this.rank, this.world, data.length),
     };
     if (this.world === 1) return;
@@ -177,7 +186,7 @@ export class RingMember {
     try {
       await this.successorJoined();
       const sums = await this.reduce(op, data);
-      for (const [at, values] of sums) data.set(values, at);
+      for (const [at, values] of sums) op.wire.decode(values, data.subarray(at, at + values.length));
     } catch (error) {
       const failure = error instanceof RingError ? error : new RingError('protocol', String(error));
       this.abort(failure);
@@ -355,18 +364,20 @@ export class RingMember {
 
   /**
    * Runs the operation's rounds and returns the sums to write: [element
-   * offset, values] for every segment, views over the frames received or sent.
+   * offset, wire values] for every segment, views over the frames received or
+   * sent.
    */
-  private async reduce(op: Operation, data: ReducibleArray): Promise<Array<[number, ReducibleArray]>> {
+  private async reduce(op: Operation, data: ReducibleArray): Promise<Array<[number, WireArray]>> {
     const { rounds, chunks } = op.schedule;
-    const sums: Array<[number, ReducibleArray]> = [];
+    const { wire } = op;
+    const sums: Array<[number, WireArray]> = [];
     const first = chunks[rounds[0].send];
-    const segment = Math.max(1, Math.floor(this.segmentBytes / bytesPerElement(op.dtype)));
+    const segment = Math.max(1, Math.floor(this.segmentBytes / bytesPerElement(wire.dtype)));
     let offset = 0;
     do {
       const count = Math.min(segment, first.end - first.start - offset);
       const out = this.frame(op, rounds[0], offset, count);
-      out.values.set(data.subarray(first.start + offset, first.start + offset + count));
+      wire.encode(data.subarray(first.start + offset, first.start + offset + count), out.values);
       this.send(out);
       offset += count;
     } while (offset < first.end - first.start);
@@ -379,16 +390,18 @@ export class RingMember {
         const chunk = await this.nextChunk(op, round);
         const problem = this.chunkProblem(chunk, op, round, offset, end - start);
         if (problem) throw this.refuse(problem);
-        const received = payloadValues(chunk.payload, op.dtype);
+        const received = payloadValues(chunk.payload, wire.dtype);
         const at = start + offset;
-        const own = data.subarray(at, at + received.length);
-        if (next) {
-          const out = this.frame(op, next, offset, received.length);
-          combineInto(out.values, own, received, round.combine);
-          this.send(out);
-          if (next.combine === 'copy') sums.push([at, out.values]);
-        }
         if (round.combine === 'copy') sums.push([at, received]);
+        if (next) {
+          // Passed on as the same segment of the next round (see ringSchedule).
+          const out = this.frame(op, next, offset, received.length);
+          if (round.combine === 'add') wire.add(data.subarray(at, at + received.length), received, out.values);
+          else out.values.set(received);
+          this.send(out);
+          // After the last reduce-scatter round the sum sent is this rank's own chunk, final.
+          if (round.combine === 'add' && next.combine === 'copy') sums.push([at, out.values]);
+        }
         offset += received.length;
       } while (offset < end - start);
     }
@@ -406,11 +419,11 @@ export class RingMember {
       phase: PHASES[round.phase],
       round: round.round,
       chunk: round.send,
-      dtype: op.dtype,
+      dtype: op.wire.dtype,
       length: op.schedule.length,
       offset,
     };
-    return chunkFrame(header, op.dtype, count);
+    return chunkFrame(header, count);
   }
 
   private send({ frame, values }: ChunkFrame): void {
@@ -470,7 +483,9 @@ export class RingMember {
       return `operation #${chunk.seq}, expected #${op.seq} (ranks must call allReduce in the same order)`;
     }
     if (chunk.step !== op.step) return `step ${chunk.step}, expected step ${op.step}`;
-    if (chunk.dtype !== op.dtype) return `dtype ${chunk.dtype}, expected ${op.dtype}`;
+    if (chunk.dtype !== op.wire.dtype) {
+      return `dtype ${chunk.dtype}, expected ${op.wire.dtype} (all ranks must send the same type, float16 or not)`;
+    }
     if (chunk.length !== op.schedule.length) {
       return `vector length ${chunk.length}, but this rank reduces ${op.schedule.length} elements`;
     }
@@ -480,8 +495,9 @@ export class RingMember {
     }
     if (chunk.offset !== offset) return `offset ${chunk.offset} in ${expected}, expected ${offset}`;
     const bytes = chunk.payload.byteLength;
-    if (bytes % bytesPerElement(op.dtype) !== 0) return `payload of ${bytes} bytes is not a whole number of ${op.dtype} elements`;
-    const elements = bytes / bytesPerElement(op.dtype);
+    const width = bytesPerElement(op.wire.dtype);
+    if (bytes % width !== 0) return `payload of ${bytes} bytes is not a whole number of ${op.wire.dtype} elements`;
+    const elements = bytes / width;
     if (elements > size - offset) return `${elements} elements at offset ${offset} overflow ${expected} of ${size}`;
     if (elements === 0 && size > 0) return `empty payload in ${expected} of ${size} elements`;
     return undefined;

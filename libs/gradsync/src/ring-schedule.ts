@@ -84,24 +84,3 @@ export function ringSchedule(rank: number, world: number, length: number): RingS
   }
   return { rank, world, length, chunks, owned: mod(rank + 1, world), rounds };
 }
-
-/**
- * What a rank makes of a received segment: in reduce-scatter the sum of its
- * own elements and the received ones (own first: every rank adds in the same
- * order), in all-gather the received elements. `out` may be `own`.
- */
-export function combineInto(
-  out: Float32Array | Float64Array,
-  own: Float32Array | Float64Array,
-  received: Float32Array | Float64Array,
-  combine: 'add' | 'copy',
-): void {
-  if (out.length !== received.length || own.length !== received.length) {
-    throw new RangeError(`segments of ${out.length}, ${own.length} and ${received.length} elements do not match`);
-  }
-  if (combine === 'copy') {
-    out.set(received);
-    return;
-  }
-  for (let i = 0; i < received.length; i++) out[i] = own[i] + received[i];
-}

@@ -9,6 +9,11 @@ export const _jvae_v1_RingChunk_DType = {
   DTYPE_UNSPECIFIED: 'DTYPE_UNSPECIFIED',
   FLOAT32: 'FLOAT32',
   FLOAT64: 'FLOAT64',
+  /**
+   * A float32 vector sent at half precision (opt-in: sums then round to
+   * float16 at every hop, still identical on every rank).
+   */
+  FLOAT16: 'FLOAT16',
 } as const;
 
 export type _jvae_v1_RingChunk_DType =
@@ -18,6 +23,12 @@ export type _jvae_v1_RingChunk_DType =
   | 1
   | 'FLOAT64'
   | 2
+  /**
+   * A float32 vector sent at half precision (opt-in: sums then round to
+   * float16 at every hop, still identical on every rank).
+   */
+  | 'FLOAT16'
+  | 3
 
 export type _jvae_v1_RingChunk_DType__Output = typeof _jvae_v1_RingChunk_DType[keyof typeof _jvae_v1_RingChunk_DType]
 
@@ -81,7 +92,7 @@ export interface RingChunk {
    */
   'alignment'?: (Buffer | Uint8Array | string);
   /**
-   * Little-endian elements of `dtype`.
+   * Little-endian elements of `dtype` (the wire type; every rank must use the same).
    */
   'payload'?: (Buffer | Uint8Array | string);
 }
@@ -128,7 +139,7 @@ export interface RingChunk__Output {
    */
   'alignment': (Buffer);
   /**
-   * Little-endian elements of `dtype`.
+   * Little-endian elements of `dtype` (the wire type; every rank must use the same).
    */
   'payload': (Buffer);
 }
