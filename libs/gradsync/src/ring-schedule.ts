@@ -1,6 +1,7 @@
 // The ring all-reduce as pure data: which chunk each rank sends, receives and
 // how it combines it in every round. RingMember follows this schedule over
-// gRPC; tests follow it in memory.
+// gRPC, passing each received segment on as soon as it is combined (the chunk
+// received in one round is the one sent in the next); tests follow it in memory.
 
 export type RingPhase = 'reduce-scatter' | 'all-gather';
 
@@ -65,9 +66,10 @@ const mod = (a: number, n: number) => ((a % n) + n) % n;
  * The standard ring: in reduce-scatter round s rank r sends chunk (r-s) and
  * adds chunk (r-s-1) from its predecessor, so chunk c is summed along the
  * fixed path c, c+1, ..., c-1 and rank r ends owning chunk r+1; in
- * all-gather round s it sends chunk (r+1-s) and copies chunk (r-s). Every
- * chunk is reduced exactly once and then copied, so all ranks end with
- * bit-identical values.
+ * all-gather round s it sends chunk (r+1-s) and copies chunk (r-s). So the
+ * chunk received in one round is the chunk sent in the next. Every chunk is
+ * reduced exactly once and then copied, so all ranks end with bit-identical
+ * values.
  */
 export function ringSchedule(rank: number, world: number, length: number): RingSchedule {
   const chunks = chunkBounds(length, world);
@@ -81,21 +83,4 @@ export function ringSchedule(rank: number, world: number, length: number): RingS
     rounds.push({ phase: 'all-gather', round: s, send: mod(rank + 1 - s, world), receive: mod(rank - s, world), combine: 'copy' });
   }
   return { rank, world, length, chunks, owned: mod(rank + 1, world), rounds };
-}
-
-/** Adds or copies `values` into `target` starting at element `offset`. */
-export function combineInto(
-  target: Float32Array | Float64Array,
-  offset: number,
-  values: Float32Array | Float64Array,
-  combine: 'add' | 'copy',
-): void {
-  if (offset < 0 || offset + values.length > target.length) {
-    throw new RangeError(`${values.length} values at offset ${offset} do not fit ${target.length} elements`);
-  }
-  if (combine === 'copy') {
-    target.set(values, offset);
-    return;
-  }
-  for (let i = 0; i < values.length; i++) target[offset + i] += values[i];
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { BACKEND_REQUESTS } from '@jvae/model/config';
-import { ConfigError, loadConfig, parseHostPort } from './config.js';
+import { ConfigError, loadConfig, loadGradSyncSettings, parseHostPort } from './config.js';
 
 test('defaults when nothing is set', () => {
   assert.deepEqual(loadConfig({}), {
@@ -84,4 +84,20 @@ test('parseHostPort splits host and port', () => {
   assert.deepEqual(parseHostPort('127.0.0.1:0', 'listen'), { host: '127.0.0.1', port: 0 });
   assert.deepEqual(parseHostPort('[::1]:5', 'listen'), { host: '[::1]', port: 5 });
   assert.throws(() => parseHostPort('127.0.0.1', 'listen'), /listen: expected host:port/);
+});
+
+test('GradSync settings: listen on every interface by default, advertise a host when told', () => {
+  assert.deepEqual(loadGradSyncSettings({}), { listen: '0.0.0.0:0' });
+  assert.deepEqual(loadGradSyncSettings({ JVAE_GRADSYNC_LISTEN: '10.0.0.5:7070', JVAE_GRADSYNC_HOST: 'worker-3.ranks' }), {
+    listen: '10.0.0.5:7070',
+    host: 'worker-3.ranks',
+  });
+  assert.deepEqual(loadGradSyncSettings({ JVAE_GRADSYNC_HOST: '[fd00::7]' }), { listen: '0.0.0.0:0', host: '[fd00::7]' });
+  for (const [env, variable] of [
+    [{ JVAE_GRADSYNC_LISTEN: '7070' }, 'JVAE_GRADSYNC_LISTEN'],
+    [{ JVAE_GRADSYNC_HOST: 'worker 3' }, 'JVAE_GRADSYNC_HOST'],
+    [{ JVAE_GRADSYNC_HOST: 'host:1' }, 'JVAE_GRADSYNC_HOST'],
+  ] as const) {
+    assert.throws(() => loadGradSyncSettings(env), (error: unknown) => error instanceof ConfigError && error.variable === variable, JSON.stringify(env));
+  }
 });

@@ -30,6 +30,14 @@ export interface JvaeConfig {
   maxWatches: number;
 }
 
+/** Where a worker's GradSync server (the data-parallel ring) listens and how other ranks reach it. */
+export interface GradSyncSettings {
+  /** JVAE_GRADSYNC_LISTEN: host:port to listen on (port 0 picks a free one); default 0.0.0.0:0. */
+  listen: string;
+  /** JVAE_GRADSYNC_HOST: host other ranks reach this one by; unset means the listen host, or the host name on a wildcard. */
+  host?: string;
+}
+
 /** A bad environment variable; `variable` names it. */
 export class ConfigError extends Error {
   constructor(
@@ -115,6 +123,17 @@ function tlsFiles(env: Env): TlsFiles | undefined {
   if (files.cert && !files.key) throw new ConfigError('JVAE_TLS_KEY', 'required when JVAE_TLS_CERT is set');
   if (files.key && !files.cert) throw new ConfigError('JVAE_TLS_CERT', 'required when JVAE_TLS_KEY is set');
   return files.cert || files.ca ? files : undefined;
+}
+
+/** Reads and validates the GradSync settings; a bad value throws ConfigError naming the variable. */
+export function loadGradSyncSettings(env: Env = process.env): GradSyncSettings {
+  const listen = read(env, 'JVAE_GRADSYNC_LISTEN', '0.0.0.0:0');
+  parseHostPort(listen, 'JVAE_GRADSYNC_LISTEN');
+  const host = envValue(env, 'JVAE_GRADSYNC_HOST');
+  if (host !== undefined && !HOST_PORT.test(`${host}:0`)) {
+    throw new ConfigError('JVAE_GRADSYNC_HOST', `expected a host name or IP address (IPv6 in brackets), got '${host}'`);
+  }
+  return host === undefined ? { listen } : { listen, host };
 }
 
 /** Reads and validates the shared settings; a bad value throws ConfigError naming the variable. */

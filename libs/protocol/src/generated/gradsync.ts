@@ -3,8 +3,12 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { GradSyncClient as _jvae_v1_GradSyncClient, GradSyncDefinition as _jvae_v1_GradSyncDefinition } from './jvae/v1/GradSync.js';
-import type { RingAck as _jvae_v1_RingAck, RingAck__Output as _jvae_v1_RingAck__Output } from './jvae/v1/RingAck.js';
+import type { RingAbort as _jvae_v1_RingAbort, RingAbort__Output as _jvae_v1_RingAbort__Output } from './jvae/v1/RingAbort.js';
+import type { RingAlive as _jvae_v1_RingAlive, RingAlive__Output as _jvae_v1_RingAlive__Output } from './jvae/v1/RingAlive.js';
 import type { RingChunk as _jvae_v1_RingChunk, RingChunk__Output as _jvae_v1_RingChunk__Output } from './jvae/v1/RingChunk.js';
+import type { RingFrame as _jvae_v1_RingFrame, RingFrame__Output as _jvae_v1_RingFrame__Output } from './jvae/v1/RingFrame.js';
+import type { RingJoin as _jvae_v1_RingJoin, RingJoin__Output as _jvae_v1_RingJoin__Output } from './jvae/v1/RingJoin.js';
+import type { RingRequest as _jvae_v1_RingRequest, RingRequest__Output as _jvae_v1_RingRequest__Output } from './jvae/v1/RingRequest.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -14,8 +18,12 @@ export interface ProtoGrpcType {
   jvae: {
     v1: {
       GradSync: SubtypeConstructor<typeof grpc.Client, _jvae_v1_GradSyncClient> & { service: _jvae_v1_GradSyncDefinition }
-      RingAck: MessageTypeDefinition<_jvae_v1_RingAck, _jvae_v1_RingAck__Output>
+      RingAbort: MessageTypeDefinition<_jvae_v1_RingAbort, _jvae_v1_RingAbort__Output>
+      RingAlive: MessageTypeDefinition<_jvae_v1_RingAlive, _jvae_v1_RingAlive__Output>
       RingChunk: MessageTypeDefinition<_jvae_v1_RingChunk, _jvae_v1_RingChunk__Output>
+      RingFrame: MessageTypeDefinition<_jvae_v1_RingFrame, _jvae_v1_RingFrame__Output>
+      RingJoin: MessageTypeDefinition<_jvae_v1_RingJoin, _jvae_v1_RingJoin__Output>
+      RingRequest: MessageTypeDefinition<_jvae_v1_RingRequest, _jvae_v1_RingRequest__Output>
     }
   }
 }

@@ -3,37 +3,43 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
-import type { RingAck as _jvae_v1_RingAck, RingAck__Output as _jvae_v1_RingAck__Output } from '../../jvae/v1/RingAck.js';
-import type { RingChunk as _jvae_v1_RingChunk, RingChunk__Output as _jvae_v1_RingChunk__Output } from '../../jvae/v1/RingChunk.js';
+import type { RingFrame as _jvae_v1_RingFrame, RingFrame__Output as _jvae_v1_RingFrame__Output } from '../../jvae/v1/RingFrame.js';
+import type { RingRequest as _jvae_v1_RingRequest, RingRequest__Output as _jvae_v1_RingRequest__Output } from '../../jvae/v1/RingRequest.js';
 
 export interface GradSyncClient extends grpc.Client {
   /**
-   * Client stream: the predecessor's chunks. Server stream: one RingAck per
-   * accepted chunk message. A malformed chunk ends the call with
-   * INVALID_ARGUMENT and a message naming the problem.
+   * Client stream: a RingJoin first, then at most one RingAbort. Server
+   * stream: the server rank's chunks for the caller, heartbeats, and at most
+   * one RingAbort before the call ends. A join the server cannot take ends the
+   * call with an error status naming why (UNAUTHENTICATED, FAILED_PRECONDITION
+   * for another generation, INVALID_ARGUMENT, ALREADY_EXISTS).
    */
-  Ring(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_jvae_v1_RingChunk, _jvae_v1_RingAck__Output>;
-  Ring(options?: grpc.CallOptions): grpc.ClientDuplexStream<_jvae_v1_RingChunk, _jvae_v1_RingAck__Output>;
+  Ring(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_jvae_v1_RingRequest, _jvae_v1_RingFrame__Output>;
+  Ring(options?: grpc.CallOptions): grpc.ClientDuplexStream<_jvae_v1_RingRequest, _jvae_v1_RingFrame__Output>;
   /**
-   * Client stream: the predecessor's chunks. Server stream: one RingAck per
-   * accepted chunk message. A malformed chunk ends the call with
-   * INVALID_ARGUMENT and a message naming the problem.
+   * Client stream: a RingJoin first, then at most one RingAbort. Server
+   * stream: the server rank's chunks for the caller, heartbeats, and at most
+   * one RingAbort before the call ends. A join the server cannot take ends the
+   * call with an error status naming why (UNAUTHENTICATED, FAILED_PRECONDITION
+   * for another generation, INVALID_ARGUMENT, ALREADY_EXISTS).
    */
-  ring(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_jvae_v1_RingChunk, _jvae_v1_RingAck__Output>;
-  ring(options?: grpc.CallOptions): grpc.ClientDuplexStream<_jvae_v1_RingChunk, _jvae_v1_RingAck__Output>;
+  ring(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_jvae_v1_RingRequest, _jvae_v1_RingFrame__Output>;
+  ring(options?: grpc.CallOptions): grpc.ClientDuplexStream<_jvae_v1_RingRequest, _jvae_v1_RingFrame__Output>;
   
 }
 
 export interface GradSyncHandlers extends grpc.UntypedServiceImplementation {
   /**
-   * Client stream: the predecessor's chunks. Server stream: one RingAck per
-   * accepted chunk message. A malformed chunk ends the call with
-   * INVALID_ARGUMENT and a message naming the problem.
+   * Client stream: a RingJoin first, then at most one RingAbort. Server
+   * stream: the server rank's chunks for the caller, heartbeats, and at most
+   * one RingAbort before the call ends. A join the server cannot take ends the
+   * call with an error status naming why (UNAUTHENTICATED, FAILED_PRECONDITION
+   * for another generation, INVALID_ARGUMENT, ALREADY_EXISTS).
    */
-  Ring: grpc.handleBidiStreamingCall<_jvae_v1_RingChunk__Output, _jvae_v1_RingAck>;
+  Ring: grpc.handleBidiStreamingCall<_jvae_v1_RingRequest__Output, _jvae_v1_RingFrame>;
   
 }
 
 export interface GradSyncDefinition extends grpc.ServiceDefinition {
-  Ring: MethodDefinition<_jvae_v1_RingChunk, _jvae_v1_RingAck, _jvae_v1_RingChunk__Output, _jvae_v1_RingAck__Output>
+  Ring: MethodDefinition<_jvae_v1_RingRequest, _jvae_v1_RingFrame, _jvae_v1_RingRequest__Output, _jvae_v1_RingFrame__Output>
 }

@@ -9,6 +9,11 @@ export const _jvae_v1_RingChunk_DType = {
   DTYPE_UNSPECIFIED: 'DTYPE_UNSPECIFIED',
   FLOAT32: 'FLOAT32',
   FLOAT64: 'FLOAT64',
+  /**
+   * A float32 vector sent at half precision (opt-in: sums then round to
+   * float16 at every hop, still identical on every rank).
+   */
+  FLOAT16: 'FLOAT16',
 } as const;
 
 export type _jvae_v1_RingChunk_DType =
@@ -18,6 +23,12 @@ export type _jvae_v1_RingChunk_DType =
   | 1
   | 'FLOAT64'
   | 2
+  /**
+   * A float32 vector sent at half precision (opt-in: sums then round to
+   * float16 at every hop, still identical on every rank).
+   */
+  | 'FLOAT16'
+  | 3
 
 export type _jvae_v1_RingChunk_DType__Output = typeof _jvae_v1_RingChunk_DType[keyof typeof _jvae_v1_RingChunk_DType]
 
@@ -41,12 +52,10 @@ export type _jvae_v1_RingChunk_Phase__Output = typeof _jvae_v1_RingChunk_Phase[k
 
 export interface RingChunk {
   /**
-   * The ring's id (fixed at rendezvous); chunks for another group are refused.
+   * The ring's identity (see RingJoin) and the sender's rank in it.
    */
   'groupId'?: (string);
-  /**
-   * Ring size and the sender's rank in it.
-   */
+  'generation'?: (number | string | Long);
   'world'?: (number);
   'sender'?: (number);
   /**
@@ -78,19 +87,22 @@ export interface RingChunk {
    */
   'offset'?: (number | string | Long);
   /**
-   * Little-endian elements of `dtype`.
+   * Ignored: sized so that `payload` starts 8-byte aligned in the received
+   * gRPC message, letting the receiver read it in place.
+   */
+  'alignment'?: (Buffer | Uint8Array | string);
+  /**
+   * Little-endian elements of `dtype` (the wire type; every rank must use the same).
    */
   'payload'?: (Buffer | Uint8Array | string);
 }
 
 export interface RingChunk__Output {
   /**
-   * The ring's id (fixed at rendezvous); chunks for another group are refused.
+   * The ring's identity (see RingJoin) and the sender's rank in it.
    */
   'groupId': (string);
-  /**
-   * Ring size and the sender's rank in it.
-   */
+  'generation': (number);
   'world': (number);
   'sender': (number);
   /**
@@ -122,7 +134,12 @@ export interface RingChunk__Output {
    */
   'offset': (number);
   /**
-   * Little-endian elements of `dtype`.
+   * Ignored: sized so that `payload` starts 8-byte aligned in the received
+   * gRPC message, letting the receiver read it in place.
+   */
+  'alignment': (Buffer);
+  /**
+   * Little-endian elements of `dtype` (the wire type; every rank must use the same).
    */
   'payload': (Buffer);
 }
