@@ -17,7 +17,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { bullPrefix } from '@jvae/protocol';
 import type { TrialRecord } from '@jvae/store';
-import { Cluster, REDIS_URL } from '../test/harness.js';
+import { Cluster, REDIS_URL } from '@jvae/e2e/harness';
 
 const GOAL_P99_MS = 50;
 const BASELINE_QUEUE = 'bench-baseline';

@@ -12,16 +12,18 @@ import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { writeIdxDataset } from '@jvae/data';
+import { binCommand, COORDINATOR_READY } from '@jvae/orchestration';
 import { keys } from '@jvae/protocol';
 import { SweepStore, deletePrefix } from '@jvae/store';
-import { writeIdxDataset } from '../apps/worker/src/test-support.js';
 import { REDIS_URL } from '@jvae/store/testing';
 
 export { REDIS_URL } from '@jvae/store/testing';
 export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
-const COORDINATOR_MAIN = join(REPO_ROOT, 'apps/coordinator/src/main.ts');
-const WORKER_MAIN = join(REPO_ROOT, 'apps/worker/src/main.ts');
-const CLI = join(REPO_ROOT, 'apps/cli/bin/jvae.js');
+/** The installed commands, as a user runs them. */
+const COORDINATOR = binCommand('jvae-coordinator', REPO_ROOT);
+const WORKER = binCommand('jvae-worker', REPO_ROOT);
+const JVAE = binCommand('jvae', REPO_ROOT);
 
 /** How long a process may take to print its ready line; generous, the test machine is shared. */
 const START_TIMEOUT_MS = 60_000;
@@ -196,19 +198,19 @@ export class Cluster {
 
   /** Starts a coordinator process (again, after a kill) on the cluster's address. */
   async startCoordinator(): Promise<NodeProcess> {
-    const coordinator = this.spawn(`coordinator#${++this.coordinatorStarts}`, COORDINATOR_MAIN, {
+    const coordinator = this.spawn(`coordinator#${++this.coordinatorStarts}`, COORDINATOR, {
       JVAE_COORDINATOR: this.grpcAddress,
       JVAE_HTTP: '127.0.0.1:0',
       JVAE_ARTIFACTS: this.artifacts,
     });
     this.coordinator = coordinator;
-    await coordinator.waitFor(/coordinator listening grpc=\S+ http=\S+/);
+    await coordinator.waitFor(COORDINATOR_READY);
     return coordinator;
   }
 
   /** Starts a worker process registered as `id`, training on wasm with one thread. */
   async startWorker(id: string): Promise<NodeProcess> {
-    const worker = this.spawn(`worker ${id}`, WORKER_MAIN, {
+    const worker = this.spawn(`worker ${id}`, WORKER, {
       JVAE_WORKER_ID: id,
       JVAE_BACKEND: 'wasm',
       JVAE_THREADS: '1',
@@ -244,7 +246,7 @@ export class Cluster {
   /** Runs `jvae ARGS` against this installation; `env` overrides (undefined removes a variable). */
   cli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
     return new Promise((resolve, reject) => {
-      execFile(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: definedOnly(this.env(env)), timeout: 60_000 }, (error, stdout, stderr) => {
+      execFile(JVAE[0], [JVAE[1], ...args], { cwd: REPO_ROOT, env: definedOnly(this.env(env)), timeout: 60_000 }, (error, stdout, stderr) => {
         const code = error ? (error as { code?: unknown }).code : 0;
         if (typeof code !== 'number') reject(error);
         else resolve({ code, stdout, stderr });
@@ -342,8 +344,8 @@ export class Cluster {
       .join('\n');
   }
 
-  private spawn(name: string, entry: string, env: Record<string, string>): NodeProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  private spawn(name: string, [program, ...args]: readonly string[], env: Record<string, string>): NodeProcess {
+    const child = spawn(program!, args, {
       cwd: REPO_ROOT,
       env: definedOnly(this.env(env)),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_ROOT } from '../libs/protocol/src/protos.js';
+import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_ROOT } from '@jvae/protocol';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TARGET = join(ROOT, 'libs/protocol/src/generated');

@@ -7,6 +7,9 @@ COPY apps ./apps
 COPY libs ./libs
 COPY proto ./proto
 COPY tools ./tools
+# Workspaces too (npm ci installs every one the lock lists).
+COPY test ./test
+COPY bench ./bench
 COPY examples ./examples
 RUN npm ci --no-audit --no-fund --omit=optional
 ENV JVAE_COORDINATOR=0.0.0.0:50051 JVAE_HTTP=0.0.0.0:8080 JVAE_ARTIFACTS=/data/artifacts

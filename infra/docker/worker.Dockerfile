@@ -13,6 +13,9 @@ COPY apps ./apps
 COPY libs ./libs
 COPY proto ./proto
 COPY tools ./tools
+# Workspaces too (npm ci installs every one the lock lists).
+COPY test ./test
+COPY bench ./bench
 RUN npm ci --no-audit --no-fund && node -e "require('@tensorflow/tfjs-node-gpu')"
 ENV JVAE_BACKEND=tensorflow
 USER node

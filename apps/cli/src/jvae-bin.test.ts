@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { startCoordinator, type RunningCoordinator } from '@jvae/coordinator';
+import { CoordinatorProcess } from '@jvae/orchestration';
 import { coordinatorClient, type CheckpointChunk, type CoordinatorConnection } from '@jvae/protocol';
 import { deletePrefix, SweepStore, WorkerRegistry } from '@jvae/store';
 import { REDIS_URL } from '@jvae/store/testing';
@@ -31,7 +31,7 @@ parameters:
 `;
 
 let dir: string;
-let coordinator: RunningCoordinator;
+let coordinator: CoordinatorProcess;
 let client: CoordinatorConnection;
 let redis: Redis;
 let store: SweepStore;
@@ -86,15 +86,10 @@ function* uploadChunks(trialId: string): Generator<CheckpointChunk> {
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'jvae-cli-bin-'));
-  coordinator = await startCoordinator({
-    redisUrl: REDIS_URL,
-    prefix,
-    coordinator: '127.0.0.1:0',
-    http: '127.0.0.1:0',
-    token: TOKEN,
-    artifacts: join(dir, 'artifacts'),
-    workers: 0,
-    log: () => undefined,
+  // With a local pool of none, so that ScaleWorkers is served.
+  coordinator = await CoordinatorProcess.start({
+    args: ['--workers', '0'],
+    env: { REDIS_URL, JVAE_PREFIX: prefix, JVAE_COORDINATOR: '127.0.0.1:0', JVAE_HTTP: '127.0.0.1:0', JVAE_TOKEN: TOKEN, JVAE_ARTIFACTS: join(dir, 'artifacts') },
   });
   client = coordinatorClient(coordinator.grpcAddress, { token: TOKEN });
   redis = new Redis(REDIS_URL);
@@ -103,7 +98,7 @@ before(async () => {
 
 after(async () => {
   client?.close();
-  await coordinator?.close();
+  await coordinator?.stop();
   if (redis) {
     await deletePrefix(redis, prefix);
     redis.disconnect();

@@ -1,11 +1,12 @@
 /**
  * Everything `jvae up` and `jvae demo` run on this machine: Redis (reused or
- * spawned), the coordinator in this process and its local worker pool. `stop()`
- * ends them in order (workers and coordinator, then a spawned Redis).
+ * spawned), the coordinator process (`jvae-coordinator --workers N`) and the
+ * local worker pool it runs. `stop()` ends them in order (workers and
+ * coordinator, then a spawned Redis).
  */
 import { createServer } from 'node:net';
+import { CoordinatorProcess } from '@jvae/orchestration';
 import { parseHostPort } from '@jvae/protocol';
-import type { RunningCoordinator } from '@jvae/coordinator';
 import { LocalRedis, redactUrl } from '@jvae/store';
 
 export interface LocalClusterOptions {
@@ -28,7 +29,7 @@ export class LocalCluster {
 
   private constructor(
     readonly redis: LocalRedis,
-    private readonly coordinator: RunningCoordinator,
+    private readonly coordinator: CoordinatorProcess,
     readonly prefix: string,
     readonly workers: number,
   ) {}
@@ -41,6 +42,11 @@ export class LocalCluster {
     return this.coordinator.httpAddress;
   }
 
+  /** Resolves once the coordinator has exited (`code N` or a signal's name), whether asked to or not. */
+  get exited(): Promise<string> {
+    return this.coordinator.exited;
+  }
+
   static async start(options: LocalClusterOptions): Promise<LocalCluster> {
     await checkFree(options.grpc, '--grpc (JVAE_COORDINATOR)');
     await checkFree(options.http, '--http (JVAE_HTTP)');
@@ -48,14 +54,12 @@ export class LocalCluster {
     const keeps = redis.persistent ? `its append-only file is in ${redis.dir}` : 'it keeps nothing after exit';
     options.log(redis.spawned ? `redis: started redis-server (pid ${redis.pid}) at ${redis.url}; ${keeps}` : `redis: using ${redactUrl(redis.url)}`);
     try {
-      const { startCoordinator } = await import('@jvae/coordinator');
-      const coordinator = await startCoordinator({
-        redisUrl: redis.url,
-        prefix: options.prefix,
-        coordinator: options.grpc,
-        http: options.http,
-        workers: options.workers,
-        log: options.log,
+      // Its settings besides these (token, artifacts, backend, TLS) come from this environment.
+      const coordinator = await CoordinatorProcess.start({
+        args: ['--workers', String(options.workers)],
+        env: { REDIS_URL: redis.url, JVAE_PREFIX: options.prefix, JVAE_COORDINATOR: options.grpc, JVAE_HTTP: options.http },
+        stdout: process.stdout,
+        stderr: process.stderr,
       });
       return new LocalCluster(redis, coordinator, options.prefix, options.workers);
     } catch (err) {
@@ -68,7 +72,7 @@ export class LocalCluster {
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       try {
-        await this.coordinator.close();
+        await this.coordinator.stop();
       } finally {
         await this.redis.stop();
       }

@@ -1,8 +1,7 @@
 import { Gauge, Registry } from 'prom-client';
+import type { TrialQueue, WorkerPool } from '@jvae/orchestration';
 import type { SweepStore, WorkerRegistry } from '@jvae/store';
 import { TRIAL_STATES } from '@jvae/sweep';
-import type { TrialQueue } from './trial-queue.js';
-import type { WorkerPool } from './worker-pool.js';
 
 /**
  * Prometheus metrics read from Redis at scrape time, so that any coordinator (or a restarted

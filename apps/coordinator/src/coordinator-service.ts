@@ -12,15 +12,14 @@ import {
   type SweepEvent,
   type WatchSweepRequest__Output,
 } from '@jvae/protocol';
+import type { TrialQueue, WorkerPool } from '@jvae/orchestration';
 import type { SweepStore, WorkerRegistry } from '@jvae/store';
 import { bestTrial, expandTrials, parseSweepSpec, SweepSpecError } from '@jvae/sweep';
 import type { CheckpointTransfer } from './checkpoint-transfer.js';
 import { GrpcError, toServiceError } from './grpc-error.js';
 import { protoGoal, protoSweepState, toProtoCheckpoint, toProtoWorker } from './proto-mapping.js';
 import { SweepViews } from './sweep-views.js';
-import { SweepWatch } from './sweep-watch.js';
-import type { TrialQueue } from './trial-queue.js';
-import type { WorkerPool } from './worker-pool.js';
+import { streamSweepWatch } from './watch-sweep-stream.js';
 
 /** A local pool larger than this is a typo, not a plan. */
 export const MAX_LOCAL_WORKERS = 256;
@@ -104,7 +103,7 @@ export class CoordinatorService {
     this.openWatches++;
     try {
       await this.deps.store.requireSweep(call.request.id);
-      await new SweepWatch(call, this.deps.store, this.views, this.deps.redis.duplicate()).run();
+      await streamSweepWatch(call, this.deps.store, this.views, this.deps.redis.duplicate());
     } finally {
       this.openWatches--;
     }

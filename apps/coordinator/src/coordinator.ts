@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import type { CheckpointFs, ManifestLimits } from '@jvae/artifacts';
+import { binCommand, Reconciler, SweepScheduler, TrialQueue, WorkerPool } from '@jvae/orchestration';
 import {
   loadConfig,
   loadProtos,
@@ -20,12 +21,8 @@ import { CheckpointTransfer } from './checkpoint-transfer.js';
 import { CoordinatorMetrics } from './coordinator-metrics.js';
 import { CoordinatorService, MAX_LOCAL_WORKERS } from './coordinator-service.js';
 import { createHttpApp } from './http-app.js';
-import { Reconciler } from './reconciler.js';
-import { SweepScheduler } from './sweep-scheduler.js';
-import { TrialQueue } from './trial-queue.js';
 import { CheckpointTraversalRenderer } from './traversals/checkpoint-traversal-renderer.js';
 import { TrialTraversals } from './traversals/trial-traversals.js';
-import { WorkerPool } from './worker-pool.js';
 
 const SERVICE = 'jvae.v1.Coordinator';
 /**
@@ -33,8 +30,8 @@ const SERVICE = 'jvae.v1.Coordinator';
  * answered by the spec check rather than the transport; upload chunks are 64 KiB.
  */
 const MAX_REQUEST_BYTES = 64 << 20;
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const WORKER_ENTRY = fileURLToPath(new URL('../../worker/src/main.ts', import.meta.url));
+/** Where local workers run, so that relative dataset paths in specs mean the same wherever the coordinator was started. */
+const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
  * Settings; anything left out comes from the environment (loadConfig: REDIS_URL, JVAE_PREFIX,
@@ -44,8 +41,8 @@ const WORKER_ENTRY = fileURLToPath(new URL('../../worker/src/main.ts', import.me
 export interface CoordinatorOptions extends Partial<JvaeConfig> {
   /** Local worker processes to run; absent = none, and ScaleWorkers fails (scaling is external). */
   workers?: number;
-  /** The worker entry module (default apps/worker/src/main.ts). */
-  workerEntry?: string;
+  /** A local worker's command line (default the `jvae-worker` command of this installation). */
+  workerCommand?: readonly string[];
   /** Environment the defaults are read from (default process.env). */
   env?: Record<string, string | undefined>;
   /** Checkpoints kept per trial (default 2). */
@@ -128,7 +125,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     const pool =
       options.workers === undefined
         ? undefined
-        : new WorkerPool({ entry: options.workerEntry ?? WORKER_ENTRY, cwd: REPO_ROOT, env: workerEnv, log });
+        : new WorkerPool({ command: options.workerCommand ?? binCommand('jvae-worker', WORKSPACE_ROOT), cwd: WORKSPACE_ROOT, env: workerEnv, log });
     if (pool) cleanup.push(() => pool.stop());
 
     const server = new grpc.Server({ interceptors: [rejectMalformedRequests], 'grpc.max_receive_message_length': MAX_REQUEST_BYTES });

@@ -4,13 +4,13 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
+import type { TrialQueue } from '@jvae/orchestration';
 import { InvalidIdError } from '@jvae/protocol';
 import { NotFoundError, type SweepStore, type WorkerRegistry } from '@jvae/store';
 import { bestTrial } from '@jvae/sweep';
 import type { CoordinatorMetrics } from './coordinator-metrics.js';
 import { requireToken } from './http-auth.js';
 import { HttpError } from './http-error.js';
-import type { TrialQueue } from './trial-queue.js';
 import type { TrialTraversals } from './traversals/trial-traversals.js';
 
 /** Points of each trial's series sent to the dashboard (the most recent ones). */

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The coordinator process: `node --import tsx apps/coordinator/src/main.ts [--workers N]`.
+// The coordinator process: `jvae-coordinator [--workers N]`.
 // Prints `coordinator listening grpc=HOST:PORT http=HOST:PORT` on stdout once serving.
 import { parseArgs } from 'node:util';
+import { coordinatorReadyLine } from '@jvae/orchestration';
 import { ConfigError } from '@jvae/protocol';
 import { startCoordinator } from './coordinator.js';
 
@@ -31,15 +32,15 @@ function readWorkers(): number | undefined {
 
 async function main(): Promise<void> {
   const coordinator = await startCoordinator({ workers: readWorkers() });
-  console.log(`coordinator listening grpc=${coordinator.grpcAddress} http=${coordinator.httpAddress}`);
+  console.log(coordinatorReadyLine(coordinator.grpcAddress, coordinator.httpAddress));
   let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
+  const stop = (why: string) => {
     if (stopping) {
-      process.stderr.write(`[coordinator] ${signal} again: exiting now\n`);
+      process.stderr.write(`[coordinator] ${why} again: exiting now\n`);
       process.exit(1);
     }
     stopping = true;
-    process.stderr.write(`[coordinator] ${signal}: stopping workers and servers\n`);
+    process.stderr.write(`[coordinator] ${why}: stopping workers and servers\n`);
     coordinator.close().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -50,6 +51,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Started with an IPC channel (CoordinatorProcess): the channel closes when the parent dies.
+  if (process.channel) process.once('disconnect', () => stop('parent gone'));
 }
 
 main().catch((error: unknown) => {

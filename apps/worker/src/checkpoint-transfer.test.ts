@@ -1,5 +1,5 @@
-// CheckpointTransfer against a real coordinator on loopback (real Redis, real artifact store):
-// round trips, and the retries while the coordinator is unreachable or its disk is full.
+// CheckpointTransfer against a real coordinator process on loopback (real Redis, real artifact
+// store): round trips, and the retries while the coordinator is unreachable or its store fails.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -7,20 +7,18 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { listCheckpointFiles } from '@jvae/artifacts';
-import { FailingWrites } from '@jvae/artifacts/testing';
-import { startCoordinator } from '@jvae/coordinator';
+import type { CoordinatorProcess } from '@jvae/orchestration';
 import { coordinatorClient } from '@jvae/protocol';
 import { CheckpointTransfer } from './checkpoint-transfer.js';
-import { TEST_BACKOFF, startTestBed, sweepInput, testCoordinatorOptions, tinySpec, type TestBed } from './test-support.js';
+import { TEST_BACKOFF, breakArtifactStore, startTestBed, startTestCoordinator, sweepInput, tinySpec, type TestBed } from './test-support.js';
 
 const WORKER = 'w-transfer';
-const writes = new FailingWrites('ENOSPC', 0);
 let bed: TestBed;
 let transfer: CheckpointTransfer;
 let source: string;
 
 before(async () => {
-  bed = await startTestBed({ artifactFs: writes.fs });
+  bed = await startTestBed();
   transfer = new CheckpointTransfer(bed.client, TEST_BACKOFF);
   source = join(bed.dir, 'source');
   await mkdir(join(source, 'encoder'), { recursive: true });
@@ -64,12 +62,21 @@ test('uploads a directory as the trial checkpoint and downloads it back identica
   assert.deepEqual(await readFile(join(target, 'encoder', 'weights.bin')), await readFile(join(source, 'encoder', 'weights.bin')));
 });
 
-test('an upload retries with backoff while the artifact disk is full, and is stored once it has room', async () => {
+test('an upload retries with backoff while the artifact store fails, and is stored once it is repaired', async () => {
   const trialId = await runningTrial();
-  writes.remaining = 3;
+  const repair = await breakArtifactStore(bed);
   const codes: number[] = [];
-  const id = await transfer.upload(source, { trialId, step: 4, workerId: WORKER }, { onRetry: (err) => void codes.push((err as grpc.ServiceError).code) });
-  assert.deepEqual(codes, [grpc.status.RESOURCE_EXHAUSTED, grpc.status.RESOURCE_EXHAUSTED, grpc.status.RESOURCE_EXHAUSTED]);
+  const id = await transfer.upload(
+    source,
+    { trialId, step: 4, workerId: WORKER },
+    {
+      onRetry: async (err) => {
+        codes.push((err as grpc.ServiceError).code);
+        if (codes.length === 3) await repair();
+      },
+    },
+  );
+  assert.deepEqual(codes, [grpc.status.UNAVAILABLE, grpc.status.UNAVAILABLE, grpc.status.UNAVAILABLE]);
   assert.equal((await bed.store.requireTrial(trialId)).checkpointId, id);
 });
 
@@ -86,7 +93,7 @@ test('an upload waits with backoff while the coordinator is unreachable, then su
   const trialId = await runningTrial();
   const port = await freePort();
   const client = coordinatorClient(`127.0.0.1:${port}`);
-  let late: Awaited<ReturnType<typeof startCoordinator>> | undefined;
+  let late: CoordinatorProcess | undefined;
   let retries = 0;
   try {
     const id = await new CheckpointTransfer(client, TEST_BACKOFF).upload(
@@ -96,7 +103,7 @@ test('an upload waits with backoff while the coordinator is unreachable, then su
         onRetry: async (err) => {
           assert.equal((err as grpc.ServiceError).code, grpc.status.UNAVAILABLE);
           if (++retries === 2) {
-            late = await startCoordinator({ ...testCoordinatorOptions(bed.prefix, join(bed.dir, 'late-artifacts')), coordinator: `127.0.0.1:${port}` });
+            late = await startTestCoordinator(bed.prefix, join(bed.dir, 'late-artifacts'), `127.0.0.1:${port}`);
           }
         },
       },
@@ -105,7 +112,7 @@ test('an upload waits with backoff while the coordinator is unreachable, then su
     assert.equal((await bed.store.requireTrial(trialId)).checkpointId, id);
   } finally {
     client.close();
-    await late?.close();
+    await late?.stop();
   }
 });
 

@@ -1,12 +1,13 @@
-// Test support: real Redis under a prefix of the test's own, a real coordinator on loopback,
-// a tiny IDX dataset on disk, and small sweeps.
+// Test support: real Redis under a prefix of the test's own, a real coordinator process on
+// loopback, a tiny IDX dataset on disk, and small sweeps.
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { startCoordinator, type CoordinatorOptions, type RunningCoordinator } from '@jvae/coordinator';
+import { writeIdxDataset } from '@jvae/data';
+import { CoordinatorProcess } from '@jvae/orchestration';
 import { coordinatorClient, type CoordinatorConnection } from '@jvae/protocol';
 import { SweepStore, deletePrefix, type NewSweep } from '@jvae/store';
 import { expandTrials, parseSweepSpec } from '@jvae/sweep';
@@ -22,31 +23,6 @@ export const TEST_BACKEND = 'wasm';
 
 /** Retries of checkpoint transfers come quickly in tests. */
 export const TEST_BACKOFF = { initialDelayMs: 50, maxDelayMs: 200 };
-
-/**
- * An IDX dataset (the MNIST layout) of `train` and `validation` 28×28 images: a bright
- * square whose position depends on the label, so training has something to learn.
- */
-export async function writeIdxDataset(dir: string, train = 64, validation = 16): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  for (const [prefix, count] of [['train', train], ['t10k', validation]] as const) {
-    const images = Buffer.alloc(16 + count * 28 * 28);
-    images.writeUInt32BE(0x00000803, 0);
-    images.writeUInt32BE(count, 4);
-    images.writeUInt32BE(28, 8);
-    images.writeUInt32BE(28, 12);
-    const labels = Buffer.alloc(8 + count);
-    labels.writeUInt32BE(0x00000801, 0);
-    labels.writeUInt32BE(count, 4);
-    for (let i = 0; i < count; i++) {
-      const label = i % 10;
-      labels[8 + i] = label;
-      for (let y = 4; y < 12; y++) for (let x = 2 * label; x < 2 * label + 8; x++) images[16 + i * 784 + y * 28 + x] = 230;
-    }
-    await writeFile(join(dir, `${prefix}-images-idx3-ubyte`), images);
-    await writeFile(join(dir, `${prefix}-labels-idx1-ubyte`), labels);
-  }
-}
 
 /** Sweep spec text: a grid over `parameters` of tiny trials on the IDX dataset at `datasetDir`. */
 export function tinySpec(datasetDir: string, train: Record<string, unknown>, parameters: Record<string, unknown>): string {
@@ -81,30 +57,50 @@ export interface TestBed {
   prefix: string;
   redis: Redis;
   store: SweepStore;
-  coordinator: RunningCoordinator;
+  coordinator: CoordinatorProcess;
   client: CoordinatorConnection;
   /** Temporary directory holding the dataset (`dir/data`), the artifacts and the workers' temp dirs. */
   dir: string;
   datasetDir: string;
+  /** The coordinator's artifact store. */
+  artifactsDir: string;
   workDir: string;
   close(): Promise<void>;
 }
 
-/** A coordinator of the tests: on loopback, on the prefix's keys, its artifacts in `artifacts`, no token, quiet. */
-export function testCoordinatorOptions(prefix: string, artifacts: string): CoordinatorOptions {
-  return { redisUrl: REDIS_URL, prefix, coordinator: '127.0.0.1:0', http: '127.0.0.1:0', artifacts, token: undefined, env: {}, log: () => {} };
+/**
+ * A coordinator process of the tests: on the prefix's keys, its artifacts in `artifacts`, no
+ * token; on loopback at `address` (default a free port).
+ */
+export function startTestCoordinator(prefix: string, artifacts: string, address = '127.0.0.1:0'): Promise<CoordinatorProcess> {
+  return CoordinatorProcess.start({
+    env: { REDIS_URL, JVAE_PREFIX: prefix, JVAE_COORDINATOR: address, JVAE_HTTP: '127.0.0.1:0', JVAE_ARTIFACTS: artifacts, JVAE_TOKEN: undefined },
+  });
 }
 
-/** `coordinatorOptions` add to (or override) the coordinator's settings, e.g. a failing `artifactFs`. */
-export async function startTestBed(coordinatorOptions: CoordinatorOptions = {}): Promise<TestBed> {
+/**
+ * Makes the coordinator's artifact store fail every upload with a storage error, as a broken
+ * disk would, until the returned function repairs it: a file stands where its uploads are
+ * received (the coordinator is a process of its own, so its file operations cannot be swapped).
+ */
+export async function breakArtifactStore(bed: TestBed): Promise<() => Promise<void>> {
+  const uploads = join(bed.artifactsDir, '.uploads');
+  await rm(uploads, { recursive: true, force: true });
+  await mkdir(bed.artifactsDir, { recursive: true });
+  await writeFile(uploads, 'not a directory');
+  return () => rm(uploads, { force: true });
+}
+
+export async function startTestBed(): Promise<TestBed> {
   const prefix = `jvae-test-${randomBytes(4).toString('hex')}`;
   const dir = await mkdtemp(join(tmpdir(), 'jvae-worker-test-'));
   const datasetDir = join(dir, 'data');
+  const artifactsDir = join(dir, 'artifacts');
   const workDir = join(dir, 'work');
   await writeIdxDataset(datasetDir);
   await mkdir(workDir);
   const redis = new Redis(REDIS_URL);
-  const coordinator = await startCoordinator({ ...testCoordinatorOptions(prefix, join(dir, 'artifacts')), ...coordinatorOptions });
+  const coordinator = await startTestCoordinator(prefix, artifactsDir);
   const client = coordinatorClient(coordinator.grpcAddress);
   return {
     prefix,
@@ -114,10 +110,11 @@ export async function startTestBed(coordinatorOptions: CoordinatorOptions = {}):
     client,
     dir,
     datasetDir,
+    artifactsDir,
     workDir,
     async close() {
       client.close();
-      await coordinator.close();
+      await coordinator.stop();
       await deletePrefix(redis, prefix);
       redis.disconnect();
       await rm(dir, { recursive: true, force: true });

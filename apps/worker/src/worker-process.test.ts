@@ -1,6 +1,7 @@
-// The worker as a real process (main.ts), as the coordinator's pool runs it: a worker killed
-// with SIGKILL mid-trial loses nothing (its job stalls back to the queue and the next worker
-// resumes from the latest checkpoint), and SIGTERM releases the trial unharmed and exits 0.
+// The worker as a real process (its jvae-worker command), as the coordinator's pool runs it:
+// a worker killed with SIGKILL mid-trial loses nothing (its job stalls back to the queue and the
+// next worker resumes from the latest checkpoint), and SIGTERM releases the trial unharmed and
+// exits 0.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,7 +13,7 @@ import { WorkerRegistry, type TrialRecord } from '@jvae/store';
 import { REDIS_URL, TEST_BACKEND, startTestBed, tinySpec, waitFor, type TestBed } from './test-support.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/jvae-worker.js', import.meta.url));
 
 let bed: TestBed;
 const children: ChildProcess[] = [];
@@ -28,7 +29,7 @@ after(async () => {
 
 function spawnWorker(id: string): { child: ChildProcess; output: () => string } {
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const child = spawn(process.execPath, [BIN], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH,

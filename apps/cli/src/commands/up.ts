@@ -63,10 +63,11 @@ export const upCommand: Command = {
       }
       lines.push('  submit a sweep: jvae sweep submit examples/sweeps/mnist-capacity.yaml --watch', 'Press Ctrl-C to stop.');
       console.log(lines.join('\n'));
-      await interrupts.received();
+      const ended = await Promise.race([interrupts.received().then(() => null), cluster.exited]);
+      if (ended !== null) log(`the coordinator exited on its own (${ended}); stopping`);
       await cluster.stop();
       log('stopped');
-      return 0;
+      return ended === null ? 0 : 1;
     } finally {
       interrupts.dispose();
     }

@@ -1,15 +1,11 @@
-// The local worker pool and its wiring into the coordinator, with real child processes.
+// The local worker pool, with real child processes.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
-import { cleanUp, eventually, startTestCoordinator, testSettings } from './testing.js';
-import { WorkerPool } from './worker-pool.js';
-
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WorkerPool, threadsPerWorker } from './worker-pool.js';
 
 /** A stand-in worker: records its pid and environment, exits on SIGTERM unless told to ignore it. */
 const FAKE_WORKER = `
@@ -29,12 +25,13 @@ setInterval(() => {}, 1000);
 `;
 
 let dir: string;
-let entry: string;
+let command: string[];
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'jvae-pool-'));
-  entry = join(dir, 'fake-worker.mjs');
+  const entry = join(dir, 'fake-worker.mjs');
   writeFileSync(entry, FAKE_WORKER);
+  command = [process.execPath, entry];
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -53,6 +50,16 @@ function started(out: string): Record<string, Record<string, string>> {
   );
 }
 
+async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -62,10 +69,19 @@ const alive = (pid: number) => {
   }
 };
 
+describe('threadsPerWorker', () => {
+  it('shares the cores evenly, at least one thread each', () => {
+    assert.equal(threadsPerWorker(16, 4), 4);
+    assert.equal(threadsPerWorker(16, 3), 5);
+    assert.equal(threadsPerWorker(2, 4), 1);
+    assert.equal(threadsPerWorker(8, 0), 8, 'a pool scaled to zero still gives a worker a share');
+  });
+});
+
 describe('WorkerPool', () => {
   it('spawns workers with a share of the cores, scales down, replaces a crashed one and stops all', async () => {
     const out = outDir('pool');
-    const pool = new WorkerPool({ entry, cwd: REPO_ROOT, env: { FAKE_OUT: out, JVAE_PREFIX: 'p1' }, cores: 4, restartDelayMs: 50, log: () => undefined });
+    const pool = new WorkerPool({ command, cwd: dir, env: { FAKE_OUT: out, JVAE_PREFIX: 'p1' }, cores: 4, restartDelayMs: 50, log: () => undefined });
     assert.deepEqual(pool.scale(2), { previous: 0, target: 2 });
     const first = await eventually(async () => (Object.keys(started(out)).length === 2 ? started(out) : undefined), 'two workers');
     for (const info of Object.values(first)) assert.deepEqual([info.threads, info.prefix], ['2', 'p1']);
@@ -87,43 +103,17 @@ describe('WorkerPool', () => {
     assert.throws(() => pool.scale(1), /stopping/);
   });
 
+  it('refuses an empty command', () => {
+    assert.throws(() => new WorkerPool({ command: [], cwd: dir, env: {}, log: () => undefined }), /worker command is empty/);
+  });
+
   it('kills a worker that ignores SIGTERM after the grace period', async () => {
     const out = outDir('stubborn');
-    const pool = new WorkerPool({ entry, cwd: REPO_ROOT, env: { FAKE_OUT: out, FAKE_STUBBORN: '1' }, graceMs: 300, log: () => undefined });
+    const pool = new WorkerPool({ command, cwd: dir, env: { FAKE_OUT: out, FAKE_STUBBORN: '1' }, graceMs: 300, log: () => undefined });
     pool.scale(1);
     await eventually(async () => (Object.keys(started(out)).length === 1 ? true : undefined), 'the worker');
     const [pid] = pool.pids;
     await pool.stop();
     assert.equal(alive(pid!), false);
-  });
-});
-
-describe('coordinator with --workers', () => {
-  it('starts its workers with the connection settings, scales them over gRPC and stops them on close', async () => {
-    const settings = testSettings();
-    const out = outDir('coordinator');
-    process.env.FAKE_OUT = out;
-    const coordinator = await startTestCoordinator({ ...settings, workers: 1, workerEntry: entry, backend: 'cpu' });
-    try {
-      const [info] = Object.values(await eventually(async () => (Object.keys(started(out)).length === 1 ? started(out) : undefined), 'the worker'));
-      assert.deepEqual(info, {
-        threads: info!.threads,
-        prefix: settings.prefix,
-        coordinator: coordinator.grpcAddress,
-        token: settings.token,
-        redis: settings.redisUrl,
-        backend: 'cpu',
-      });
-      assert.deepEqual(await coordinator.client.scaleWorkers({ count: 2 }), { previous: 1, target: 2 });
-      await eventually(async () => (Object.keys(started(out)).length === 2 ? true : undefined), 'the second worker');
-      await assert.rejects(coordinator.client.scaleWorkers({ count: 100_000 }), { code: grpc.status.INVALID_ARGUMENT });
-    } finally {
-      await coordinator.close();
-      delete process.env.FAKE_OUT;
-      await cleanUp(settings);
-    }
-    const pids = Object.keys(started(out)).map(Number);
-    assert.equal(pids.length, 2);
-    for (const pid of pids) assert.equal(alive(pid), false);
   });
 });

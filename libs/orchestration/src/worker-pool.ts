@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 
 export interface WorkerPoolOptions {
-  /** The worker's entry module, run as `node --import tsx <entry>`. */
-  entry: string;
-  /** Working directory of the workers (where `tsx` resolves). */
+  /** A worker's command line: program, then arguments (e.g. binCommand('jvae-worker', ...)). */
+  command: readonly string[];
+  /** Working directory of the workers (where relative dataset paths resolve). */
   cwd: string;
   /** Environment passed on to every worker (REDIS_URL, JVAE_PREFIX, ...), on top of this process's. */
   env: Record<string, string | undefined>;
@@ -22,10 +22,14 @@ interface Member {
   exited: Promise<void>;
 }
 
+/** Compute threads of each of `workers` workers sharing `cores`: every core used, none oversubscribed. */
+export function threadsPerWorker(cores: number, workers: number): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, workers)));
+}
+
 /**
  * Local worker processes, kept at a target count: a worker that exits on its own is replaced.
- * Each gets JVAE_THREADS = max(1, floor(cores / target)) at spawn time, so the pool uses
- * every core without oversubscribing it.
+ * Each gets JVAE_THREADS = threadsPerWorker(cores, target) at spawn time.
  */
 export class WorkerPool {
   private readonly members: Member[] = [];
@@ -33,7 +37,9 @@ export class WorkerPool {
   private stopping = false;
   private readonly restarts = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly options: WorkerPoolOptions) {}
+  constructor(private readonly options: WorkerPoolOptions) {
+    if (options.command.length === 0) throw new RangeError('the worker command is empty: give the program to run');
+  }
 
   /** The count the pool converges to. */
   get size(): number {
@@ -65,15 +71,12 @@ export class WorkerPool {
     await Promise.all(this.members.splice(0).map((m) => this.terminate(m)));
   }
 
-  private threads(): number {
-    const cores = this.options.cores ?? availableParallelism();
-    return Math.max(1, Math.floor(cores / Math.max(1, this.target)));
-  }
-
   private spawnOne(): void {
-    const child = spawn(process.execPath, ['--import', 'tsx', this.options.entry], {
+    const [program, ...args] = this.options.command;
+    const threads = threadsPerWorker(this.options.cores ?? availableParallelism(), this.target);
+    const child = spawn(program!, args, {
       cwd: this.options.cwd,
-      env: { ...process.env, ...this.options.env, JVAE_THREADS: String(this.threads()) },
+      env: { ...process.env, ...this.options.env, JVAE_THREADS: String(threads) },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const member: Member = {

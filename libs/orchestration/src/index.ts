@@ -1,0 +1,18 @@
+/**
+ * @jvae/orchestration: what runs a sweep, apart from how it is served: the trial queue, ASHA and
+ * sweep completion from the event stream, reconciling the queue with the store, following a
+ * sweep for a watcher, the local worker pool, and the coordinator run as a child process.
+ */
+export { TrialQueue } from './trial-queue.js';
+export type { TrialJobData } from './trial-queue.js';
+export { SweepScheduler } from './sweep-scheduler.js';
+export type { SweepSchedulerOptions } from './sweep-scheduler.js';
+export { Reconciler } from './reconciler.js';
+export type { ReconcileResult } from './reconciler.js';
+export { SweepWatch } from './sweep-watch.js';
+export type { EvalEvent, SweepWatchSink } from './sweep-watch.js';
+export { WorkerPool, threadsPerWorker } from './worker-pool.js';
+export type { WorkerPoolOptions } from './worker-pool.js';
+export { CoordinatorProcess, COORDINATOR_READY, coordinatorReadyLine } from './coordinator-process.js';
+export type { CoordinatorProcessOptions } from './coordinator-process.js';
+export { binCommand } from './package-bin.js';
