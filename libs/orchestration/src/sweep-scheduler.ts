@@ -64,10 +64,26 @@ export class SweepScheduler {
         }
       } catch (error) {
         if (!this.running) break;
+        if (EventLog.isMissingGroup(error) && (await this.recreateGroup())) continue;
         this.options.log(`event stream: ${String(error)}; retrying`);
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
+  }
+
+  /**
+   * Redis lost the group (it restarted empty, or the stream was deleted): made again, it reads
+   * the stream from its start, which replays nothing harmful since applying is idempotent.
+   */
+  private async recreateGroup(): Promise<boolean> {
+    this.options.log(`event stream: consumer group '${GROUP}' is missing; creating it again`);
+    return this.events.ensureGroup(GROUP).then(
+      () => true,
+      (error: unknown) => {
+        this.options.log(`event stream: cannot create consumer group '${GROUP}': ${String(error)}`);
+        return false;
+      },
+    );
   }
 
   /**

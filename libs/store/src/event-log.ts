@@ -79,6 +79,11 @@ export class EventLog {
     }
   }
 
+  /** True for the error of a read through a group that does not exist (or whose stream was deleted). */
+  static isMissingGroup(error: unknown): boolean {
+    return error instanceof Error && error.message.startsWith('NOGROUP');
+  }
+
   /**
    * The next global events for `consumer` of `group`: first those it read before but did not
    * acknowledge (after a crash), then new ones. Acknowledge each with `ack` once applied.

@@ -1,0 +1,101 @@
+// The scheduler against real Redis, under a key prefix of this file's own.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { keys } from '@jvae/protocol';
+import { SweepStore, deletePrefix } from '@jvae/store';
+import { expandTrials, parseSweepSpec } from '@jvae/sweep';
+import { SweepScheduler } from './sweep-scheduler.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `jvae-test-${randomBytes(4).toString('hex')}`;
+
+/** Six trials of 90 steps, ASHA rungs at 10 and 30 (eta 3). */
+const SPEC = [
+  'name: scheduler-test',
+  'method: grid',
+  'train: { preset: mnist, steps: 90 }',
+  'metric: { name: loss, goal: minimize }',
+  'early_terminate: { type: asha, min_steps: 10, eta: 3 }',
+  'parameters:',
+  '  lr: { values: [0.001, 0.002, 0.003, 0.004, 0.005, 0.006] }',
+].join('\n');
+
+let redis: Redis;
+let schedulerConnection: Redis;
+let store: SweepStore;
+let scheduler: SweepScheduler;
+const logged: string[] = [];
+
+before(async () => {
+  redis = new Redis(REDIS_URL);
+  store = new SweepStore(redis, prefix);
+  schedulerConnection = redis.duplicate();
+  scheduler = new SweepScheduler(store, schedulerConnection, { blockMs: 100, log: (line) => logged.push(line) });
+  await scheduler.start();
+});
+
+after(async () => {
+  await scheduler.stop();
+  schedulerConnection.disconnect();
+  await deletePrefix(redis, prefix);
+  redis.disconnect();
+});
+
+/** A new sweep whose trials are all running, as workers would have them. */
+async function runningSweep(): Promise<string[]> {
+  const spec = parseSweepSpec(SPEC);
+  const sweep = await store.createSweep({ specText: SPEC, spec, plans: expandTrials(spec) });
+  const ids = await store.trialIds(sweep.id);
+  for (const id of ids) await store.transitionTrial(id, ['queued'], 'running');
+  return ids;
+}
+
+/** Waits until the trial has been asked to stop; fails after `timeoutMs`. */
+async function stopRequested(trialId: string, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const reason = await store.stopRequest(trialId);
+    if (reason) return reason;
+    if (Date.now() > deadline) throw new Error(`no stop request for ${trialId} after ${timeoutMs} ms; log:\n${logged.join('\n')}`);
+    await sleep(50);
+  }
+}
+
+describe('SweepScheduler', () => {
+  it('stops the loser at a rung', async () => {
+    const [a, b, c] = await runningSweep();
+    await store.recordEval(a!, 10, { loss: 1 });
+    await store.recordEval(b!, 10, { loss: 2 });
+    await store.recordEval(c!, 12, { loss: 3 });
+    assert.equal(await stopRequested(c!), 'asha');
+    assert.equal(await store.stopRequest(a!), null);
+    assert.equal(await store.stopRequest(b!), null);
+  });
+
+  for (const [lost, lose] of [
+    ['its consumer group', (events: string) => redis.xgroup('DESTROY', events, 'coordinator')],
+    ['the whole event stream, as in a Redis restarted empty', (events: string) => redis.del(events)],
+  ] as const) {
+    it(`creates the group again and goes on applying events after Redis lost ${lost}`, async () => {
+      const [a, b, c, d] = await runningSweep();
+      await store.recordEval(a!, 10, { loss: 1 });
+      await store.recordEval(b!, 10, { loss: 2 });
+      await store.recordEval(c!, 10, { loss: 3 });
+      await stopRequested(c!);
+      const before = logged.length;
+
+      await lose(keys(prefix).events());
+      await store.recordEval(d!, 10, { loss: 4 });
+      assert.equal(await stopRequested(d!), 'asha', 'the event after the loss is applied');
+      assert.ok(
+        logged.slice(before).some((line) => /consumer group 'coordinator' is missing; creating it again/.test(line)),
+        logged.slice(before).join('\n'),
+      );
+      assert.equal(await store.stopRequest(a!), null, 'replayed events change nothing');
+      assert.equal(await store.stopRequest(b!), null, 'replayed events change nothing');
+    });
+  }
+});
