@@ -1,37 +1,20 @@
 // The scheduler against real Redis, under a key prefix of this file's own.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { keys } from '@jvae/protocol';
-import { SweepStore, deletePrefix } from '@jvae/store';
-import { expandTrials, parseSweepSpec } from '@jvae/sweep';
+import { SweepStore } from '@jvae/store';
+import { sweepInput, testRedis } from '@jvae/store/testing';
 import { SweepScheduler } from './sweep-scheduler.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `jvae-test-${randomBytes(4).toString('hex')}`;
-
-/** Six trials of 90 steps, ASHA rungs at 10 and 30 (eta 3). */
-const SPEC = [
-  'name: scheduler-test',
-  'method: grid',
-  'train: { preset: mnist, steps: 90 }',
-  'metric: { name: loss, goal: minimize }',
-  'early_terminate: { type: asha, min_steps: 10, eta: 3 }',
-  'parameters:',
-  '  lr: { values: [0.001, 0.002, 0.003, 0.004, 0.005, 0.006] }',
-].join('\n');
-
-let redis: Redis;
+const { redis, prefix, cleanup } = testRedis();
+const store = new SweepStore(redis, prefix);
 let schedulerConnection: Redis;
-let store: SweepStore;
 let scheduler: SweepScheduler;
 const logged: string[] = [];
 
 before(async () => {
-  redis = new Redis(REDIS_URL);
-  store = new SweepStore(redis, prefix);
   schedulerConnection = redis.duplicate();
   scheduler = new SweepScheduler(store, schedulerConnection, { blockMs: 100, log: (line) => logged.push(line) });
   await scheduler.start();
@@ -40,14 +23,12 @@ before(async () => {
 after(async () => {
   await scheduler.stop();
   schedulerConnection.disconnect();
-  await deletePrefix(redis, prefix);
-  redis.disconnect();
+  await cleanup();
 });
 
-/** A new sweep whose trials are all running, as workers would have them. */
+/** A new sweep of four trials (ASHA rungs at 10 and 30, eta 3), all running as workers would have them. */
 async function runningSweep(): Promise<string[]> {
-  const spec = parseSweepSpec(SPEC);
-  const sweep = await store.createSweep({ specText: SPEC, spec, plans: expandTrials(spec) });
+  const sweep = await store.createSweep(sweepInput(4, 'scheduler-test'));
   const ids = await store.trialIds(sweep.id);
   for (const id of ids) await store.transitionTrial(id, ['queued'], 'running');
   return ids;
