@@ -9,7 +9,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { coordinatorClient, keys } from '@jvae/protocol';
-import { uploadChunks } from '@jvae/coordinator/testing';
+import { uploadChunks } from '@jvae/artifacts/testing';
 import { Cluster, fileHashes, sha256 } from './harness.js';
 
 const STEPS = 10;
