@@ -1,7 +1,8 @@
 /**
  * @jvae/orchestration: what runs a sweep, apart from how it is served: the trial queue, ASHA and
  * sweep completion from the event stream, reconciling the queue with the store, following a
- * sweep for a watcher, the local worker pool, and the coordinator run as a child process.
+ * sweep for a watcher, the local worker pool, the coordinator run as a child process, and the
+ * pure choices that form data-parallel gangs.
  */
 export { TrialQueue } from './trial-queue.js';
 export type { TrialJobData } from './trial-queue.js';
@@ -16,3 +17,5 @@ export type { WorkerPoolOptions } from './worker-pool.js';
 export { CoordinatorProcess, COORDINATOR_READY, coordinatorReadyLine } from './coordinator-process.js';
 export type { CoordinatorProcessOptions } from './coordinator-process.js';
 export { binCommand } from './package-bin.js';
+export { chooseFollowers, compareTrialRank, reformMembers } from './gang-plan.js';
+export type { GangCandidate, TrialRank } from './gang-plan.js';
