@@ -1,4 +1,4 @@
-/** @jvae/model: the Joint VAE of DESIGN §2 in TensorFlow.js, its losses, noise and optimizer. */
+/** @jvae/model: the Joint VAE of ARCHITECTURE.md, "The model and its loss", in TensorFlow.js, its losses, noise and optimizer. */
 export * from './settings.js';
 export * from './noise.js';
 export * from './architecture.js';

@@ -22,7 +22,7 @@ function images(count: number, size: number, seed: number): tf.Tensor4D {
   return tf.tensor4d(values, [count, size, size, 1]);
 }
 
-/** The train-mode loss in float64 from the model's outputs, written from DESIGN §2. */
+/** The train-mode loss in float64 from the model's outputs, written from ARCHITECTURE.md, "The model and its loss". */
 function float64Loss(vae: JointVae, x: tf.Tensor4D, noise: Noise, step: number): number {
   const config = vae.config;
   const out = vae.forward(x, noise, temperatureAt(config, step), true);

@@ -17,7 +17,7 @@ import {
   shardShareLoss,
 } from './loss.js';
 
-// Reference implementations in float64 JS loops, written from the formulas of DESIGN §2.
+// Reference implementations in float64 JS loops, written from the formulas of ARCHITECTURE.md, "The model and its loss".
 
 const sigmoid = (l: number) => 1 / (1 + Math.exp(-l));
 

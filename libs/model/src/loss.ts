@@ -1,5 +1,5 @@
 /**
- * The loss terms of DESIGN §2 as pure tensor functions. Per-sample forms come first;
+ * The loss terms (ARCHITECTURE.md, "The model and its loss") as pure tensor functions. Per-sample forms come first;
  * each batch term is the batch mean of its per-sample form.
  */
 import * as tf from '@tensorflow/tfjs-core';

@@ -1,4 +1,4 @@
-/** The capacity and temperature schedules of DESIGN §2, as pure functions of the step t. */
+/** The capacity and temperature schedules of ARCHITECTURE.md, "The model and its loss", as pure functions of the step t. */
 import type { CapacitySchedule, ModelConfig } from './config.js';
 
 /** C_cont(t) = min(max, min + (max - min) * t / iters). */

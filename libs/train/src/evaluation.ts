@@ -1,5 +1,5 @@
 /**
- * Evaluation of DESIGN §4 on a dataset's validation set in eval mode (z = mu,
+ * Evaluation (ARCHITECTURE.md, "Evaluation") on a dataset's validation set in eval mode (z = mu,
  * c = one-hot argmax): loss terms, KL per dimension and active dimensions,
  * schedule values, and where the data allows, discrete accuracy, the Kim & Mnih
  * factor score and MIG.
