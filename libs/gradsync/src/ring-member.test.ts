@@ -1,20 +1,17 @@
 // RingMember over real gRPC on 127.0.0.1, several ranks in this process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import {
   checkHealth,
   loadProtos,
-  type TlsFiles,
   type RingChunk,
   type RingFrame,
   type RingRequest,
   type RingRequest__Output,
 } from '@jvae/protocol';
+import { selfSignedTlsFiles } from '@jvae/protocol/testing';
 import { float64Sum, randomVectors, ringOrderSum } from './fixtures/vectors.js';
 import { GradSyncServer } from './gradsync-server.js';
 import { RingError } from './ring-error.js';
@@ -256,17 +253,8 @@ test('the shared token guards the ring like every other server', async (t) => {
 });
 
 test('TLS from the project cert files secures the ring like every other server', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'jvae-ring-tls-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const tls: TlsFiles = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), ca: join(dir, 'cert.pem') };
-  const openssl = spawnSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', tls.key!, '-out', tls.cert!,
-  ], { encoding: 'utf8' });
-  if (openssl.error || openssl.status !== 0) {
-    t.skip('openssl is not available to make a test certificate');
-    return;
-  }
+  const tls = selfSignedTlsFiles(t);
+  if (!tls) return;
   const servers = await Promise.all([0, 1].map(() => GradSyncServer.start({ listen: '127.0.0.1:0', tls })));
   const plain = await GradSyncServer.start({ listen: '127.0.0.1:0' });
   t.after(() => Promise.all([...servers, plain].map((s) => s.close())));

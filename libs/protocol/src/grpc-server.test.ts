@@ -2,20 +2,16 @@
 // gRPC server on loopback.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { checkToken } from './auth.js';
 import { coordinatorClient } from './coordinator-connection.js';
 import type { CheckpointChunk, CheckpointChunk__Output, CoordinatorHandlers } from './generated/index.js';
 import { HEALTH_SERVICE, checkHealth, serveHealthAndReflection } from './health.js';
+import { selfSignedTlsFiles } from './test-tls.js';
 import { loadProtos } from './protos.js';
 import { clientCredentials, serverCredentials } from './tls.js';
-import type { TlsFiles } from './config.js';
 
 const TOKEN = 'test-token';
 
@@ -171,18 +167,8 @@ test('aborting an upload cancels the call, stops reading the chunks and rejects 
 });
 
 test('TLS from cert files: the client trusts the CA and reaches the server', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'jvae-tls-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const files: TlsFiles = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), ca: join(dir, 'cert.pem') };
-  const openssl = spawnSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '-keyout', files.key!, '-out', files.cert!,
-  ], { encoding: 'utf8' });
-  if (openssl.error || openssl.status !== 0) {
-    t.skip('openssl is not available to make a test certificate');
-    return;
-  }
+  const files = selfSignedTlsFiles(t);
+  if (!files) return;
   const secure = await startServer(serverCredentials(files));
   t.after(() => secure.server.forceShutdown());
   assert.equal((await checkHealth(secure.address, '', clientCredentials({ ca: files.ca }))).status, 'SERVING');
