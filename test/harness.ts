@@ -139,6 +139,8 @@ export interface ClusterOptions {
   workers?: number;
   /** JVAE_LOCK_MS of the workers: how soon a killed worker's job is handed to another (default the worker's). */
   lockMs?: number;
+  /** More environment for every worker (JVAE_RING_TIMEOUT_MS, JVAE_GANG_JOIN_MS, ...). */
+  workerEnv?: Record<string, string>;
 }
 
 /** Sweep spec fields on top of the tiny defaults of `Cluster.spec`. */
@@ -148,6 +150,8 @@ export interface SpecInput {
   parameters: Record<string, unknown>;
   metric?: { name: string; goal: 'minimize' | 'maximize' };
   early_terminate?: { type: 'asha'; min_steps: number; eta: number };
+  replicas?: number | { min: number; max: number };
+  seed?: number;
 }
 
 /**
@@ -215,7 +219,9 @@ export class Cluster {
       JVAE_BACKEND: 'wasm',
       JVAE_THREADS: '1',
       JVAE_WORK_DIR: join(this.dir, 'work'),
+      JVAE_GRADSYNC_LISTEN: '127.0.0.1:0',
       ...(this.options.lockMs === undefined ? {} : { JVAE_LOCK_MS: String(this.options.lockMs) }),
+      ...this.options.workerEnv,
     });
     this.workers.push(worker);
     await worker.waitFor(/taking trials from/);
@@ -270,6 +276,8 @@ export class Cluster {
       dataset: { name: `idx:${this.datasetDir}` },
       train: { preset: 'mnist', batchSize: 8, threads: 1, evalEvery: 10, checkpointEvery: 10, ...input.train },
       ...(input.early_terminate ? { early_terminate: input.early_terminate } : {}),
+      ...(input.replicas === undefined ? {} : { replicas: input.replicas }),
+      ...(input.seed === undefined ? {} : { seed: input.seed }),
       parameters: input.parameters,
     };
   }

@@ -14,7 +14,7 @@ import {
 } from '@jvae/protocol';
 import type { TrialQueue, WorkerPool } from '@jvae/orchestration';
 import type { SweepStore, WorkerRegistry } from '@jvae/store';
-import { expandTrials, parseSweepSpec, SweepSpecError } from '@jvae/sweep';
+import { expandTrials, parseSweepSpec } from '@jvae/sweep';
 import type { CheckpointTransfer } from './checkpoint-transfer.js';
 import { GrpcError, toServiceError } from './grpc-error.js';
 import { protoGoal, protoSweepState, toProtoCheckpoint, toProtoWorker } from './proto-mapping.js';
@@ -76,14 +76,6 @@ export class CoordinatorService {
   async submit(specText: string): Promise<SubmitSweepResponse> {
     if (!specText.trim()) throw new GrpcError(grpc.status.INVALID_ARGUMENT, 'spec: empty; send the sweep spec (YAML or JSON)');
     const spec = parseSweepSpec(specText);
-    if (spec.replicas.max > 1) {
-      // The spec format admits data-parallel trials, but workers train each trial in one process:
-      // refusing beats silently training on one worker.
-      throw new SweepSpecError(
-        'replicas',
-        `data-parallel trials are not available yet: workers train each trial alone (got max ${spec.replicas.max}); use 1`,
-      );
-    }
     const plans = expandTrials(spec);
     const sweep = await this.deps.store.createSweep({ specText, spec, plans });
     const trialIds = await this.deps.store.trialIds(sweep.id);

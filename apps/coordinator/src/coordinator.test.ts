@@ -119,9 +119,9 @@ describe('coordinator gRPC', () => {
       details: /train\.steps/,
     });
     await assert.rejects(coordinator.client.submitSweep({ spec: '  ' }), { code: grpc.status.INVALID_ARGUMENT, details: /spec: empty/ });
-    await assert.rejects(coordinator.client.submitSweep({ spec: `${specText(2)}\nreplicas: 2\n` }), {
+    await assert.rejects(coordinator.client.submitSweep({ spec: `${specText(2)}\nreplicas: {min: 3, max: 2}\n` }), {
       code: grpc.status.INVALID_ARGUMENT,
-      details: /^replicas: data-parallel trials are not available/,
+      details: /^replicas\.min: must not exceed max \(got 3 > 2\)/,
     });
     assert.deepEqual(await prefixKeys(), before);
   });

@@ -16,6 +16,7 @@ import type { CheckpointTransfer } from './checkpoint-transfer.js';
 import { CheckpointUploads } from './checkpoint-uploads.js';
 import type { DatasetCache } from './dataset-cache.js';
 import { evalValues } from './eval-values.js';
+import type { RankReducer } from './rank-reducer.js';
 import { attemptDirPrefix } from './stale-work-dirs.js';
 import { TrialInterrupt, type InterruptReason } from './trial-interrupt.js';
 
@@ -43,6 +44,15 @@ export interface TrialAttemptDeps {
   log: (message: string) => void;
 }
 
+/** This worker's place in a data-parallel trial's gang, for one generation. */
+export interface GangPlace {
+  rank: number;
+  world: number;
+  reducer: RankReducer;
+  /** The checkpoint every rank of the generation starts from (null: from step 0). */
+  checkpointId: string | null;
+}
+
 export interface AttemptResult {
   step: number;
   metrics: EvalMetrics;
@@ -65,6 +75,10 @@ const UPLOAD_DEADLINE_MS = 30 * 60_000;
  * `signal` aborts for a stop request, a lost trial, or the outer signal (shutdown); its
  * reason is then a TrialInterrupt. An upload refused for good while training aborts it too,
  * with the refusal as the reason.
+ *
+ * As one rank of a data-parallel trial (`gang`), rank 0 does all of the above and its stop
+ * decisions travel through the ring so that every rank stops after the same step; the other
+ * ranks only train their shard, report nothing and write no checkpoint.
  */
 export class TrialAttempt {
   readonly signal: AbortSignal;
@@ -74,11 +88,14 @@ export class TrialAttempt {
   private readonly rungs: Set<number>;
   private lastReport = 0;
   private currentStep: number;
+  /** Why the gang stops once every rank has finished the step it was agreed at. */
+  private pendingStop: InterruptReason | undefined;
 
   constructor(
     private readonly trial: TrialRecord,
     outer: AbortSignal,
     private readonly deps: TrialAttemptDeps,
+    private readonly gang?: GangPlace,
   ) {
     this.signal = AbortSignal.any([outer, this.interrupt.signal]);
     this.rungs = new Set(trial.rungs);
@@ -107,31 +124,39 @@ export class TrialAttempt {
       const config = resolveTrainConfig(this.trial.config);
       this.config = config;
       const dataset = await this.deps.datasets.get(config.dataset);
-      const { checkpointId } = this.trial;
+      const checkpointId = this.gang ? this.gang.checkpointId : this.trial.checkpointId;
       const resume = checkpointId ? await this.fetchCheckpoint(checkpointId, join(dir, 'resume')) : undefined;
       this.currentStep = resume?.trial.step ?? 0;
       this.signal.throwIfAborted();
+      const leads = this.leads;
       const trainer = await Trainer.open(config, dataset, {
         ...(this.deps.threads === undefined ? {} : { threads: this.deps.threads }),
         ...(this.deps.backend === undefined ? {} : { backend: this.deps.backend }),
+        ...(this.gang ? { rank: this.gang.rank, world: this.gang.world, reducer: this.gang.reducer } : {}),
         resume,
-        checkpointDir: join(dir, 'checkpoint'),
         trialId: this.trial.id,
         signal: this.signal,
-        onProgress: (progress) => this.onProgress(progress),
-        onEval: (metrics) => this.onEval(metrics),
-        onCheckpoint: (event) => uploads.add(event.dir, event.step),
+        onProgress: (progress) => (leads ? this.onProgress(progress) : this.followStop(progress.step)),
+        ...(leads
+          ? {
+              checkpointDir: join(dir, 'checkpoint'),
+              onEval: (metrics: EvalMetrics) => this.onEval(metrics),
+              onCheckpoint: (event: { dir: string; step: number }) => uploads.add(event.dir, event.step),
+            }
+          : {}),
       });
       this.trainer = trainer;
       try {
+        const place = this.gang ? `rank ${this.gang.rank} of ${this.gang.world}, ` : '';
         this.deps.log(
-          `trial ${this.trial.id}: training on ${trainer.backend.engine}, ${trainer.threads} thread(s), ` +
+          `trial ${this.trial.id}: training ${place}on ${trainer.backend.engine}, ${trainer.threads} thread(s), ` +
             `from step ${this.currentStep} to ${config.steps}`,
         );
         const result = await trainer.run();
         // A resumed checkpoint of the last step carries that step's evaluation; one written
         // without an evaluation needs it now.
         const metrics = result.metrics ?? (await trainer.evaluate());
+        if (!leads) return { step: result.step, metrics };
         const uploadProblem = await uploads.settle(this.deps.uploadDeadlineMs ?? UPLOAD_DEADLINE_MS);
         return { step: result.step, metrics, ...(uploadProblem ? { uploadProblem } : {}) };
       } finally {
@@ -160,6 +185,19 @@ export class TrialAttempt {
     return state;
   }
 
+  /** Whether this worker reports for the trial: it trains it alone, or as rank 0. */
+  private get leads(): boolean {
+    return !this.gang || this.gang.rank === 0;
+  }
+
+  /** Every rank stops after the step its ring agreed on (see RankReducer). */
+  private followStop(step: number): void {
+    this.currentStep = step;
+    const stopStep = this.gang?.reducer.stopStep ?? null;
+    if (stopStep !== null && step >= stopStep) this.fail(new TrialInterrupt(this.pendingStop ?? 'gang'));
+    this.signal.throwIfAborted();
+  }
+
   private async onProgress(progress: TrainProgress): Promise<void> {
     const { store, stopCheckEvery = 2, reportEveryMs = 1000 } = this.deps;
     this.currentStep = progress.step;
@@ -171,7 +209,7 @@ export class TrialAttempt {
     }
     if (this.rungs.has(progress.step) && !isEvalStep(this.config!, progress.step)) await this.trainer!.evaluate();
     if (progress.step % stopCheckEvery === 0) await this.checkStop();
-    this.signal.throwIfAborted();
+    this.followStop(progress.step);
   }
 
   private async onEval(metrics: EvalMetrics): Promise<void> {
@@ -195,7 +233,9 @@ export class TrialAttempt {
   }
 
   private stop(reason: InterruptReason): void {
-    this.fail(new TrialInterrupt(reason));
+    if (!this.gang) return this.fail(new TrialInterrupt(reason));
+    this.pendingStop ??= reason;
+    this.gang.reducer.requestStop();
   }
 
   /** Aborts the attempt with `reason`: a TrialInterrupt, or the error the trial fails with. */

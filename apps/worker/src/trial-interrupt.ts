@@ -4,9 +4,10 @@
  * - `cancel`: its sweep was cancelled (state `cancelled`);
  * - `shutdown`: the worker is exiting; the trial goes back to the queue, unharmed;
  * - `lost`: the trial is no longer running under this worker (another worker took it over), so
- *   nothing more is written.
+ *   nothing more is written;
+ * - `gang`: a follower rank stops with its leader, who records why.
  */
-export type InterruptReason = 'asha' | 'cancel' | 'shutdown' | 'lost';
+export type InterruptReason = 'asha' | 'cancel' | 'shutdown' | 'lost' | 'gang';
 
 /** The abort reason of a trial's signal. */
 export class TrialInterrupt extends Error {

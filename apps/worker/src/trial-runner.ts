@@ -1,6 +1,9 @@
-import type { StopReason, TrialPatch, TrialRecord } from '@jvae/store';
+import { RingError, type GradSyncServer } from '@jvae/gradsync';
+import type { GangPriority, Rendezvous, Seat, StopReason, TrialGangs, TrialPatch, TrialRecord } from '@jvae/store';
 import { isTerminalTrialState, type TrialState } from '@jvae/sweep';
 import { evalValues } from './eval-values.js';
+import type { GangLeader } from './gang-leader.js';
+import { RankReducer } from './rank-reducer.js';
 import { TrialAttempt, type TrialAttemptDeps } from './trial-attempt.js';
 import { TrialInterrupt } from './trial-interrupt.js';
 
@@ -15,7 +18,19 @@ export type TrialOutcome =
   /** Interrupted by shutdown: the trial is queued again and its job must go back to the queue. */
   | { trialId: string; state: 'released'; step: number };
 
-export type TrialRunnerOptions = TrialAttemptDeps;
+/** What training data-parallel trials takes: seats, the gang's leader logic, this worker's ring server. */
+export interface GangSupport {
+  gangs: TrialGangs;
+  leader: GangLeader;
+  server: GradSyncServer;
+  /** Silence after which a ring peer counts as gone. */
+  ringTimeoutMs: number;
+}
+
+export interface TrialRunnerOptions extends TrialAttemptDeps {
+  /** Without it, only trials of one replica can be trained. */
+  gang?: GangSupport;
+}
 
 const STOPPED_STATE: Record<StopReason, FinalState> = { asha: 'stopped', cancel: 'cancelled' };
 
@@ -28,24 +43,117 @@ const STOPPED_STATE: Record<StopReason, FinalState> = { asha: 'stopped', cancel:
  * checkpoint that fails verification, ...), or back to `queued` when the worker shuts
  * down. Every transition is conditional on the state this worker left the trial in, so
  * a trial changed by someone else meanwhile is never overwritten.
+ *
+ * With gang support the worker first takes its seat (a leader that claimed it meanwhile wins:
+ * the job goes back). A data-parallel trial is then led from here as rank 0: its gang is formed
+ * (GangLeader), trained generation by generation, and re-formed from the latest checkpoint
+ * when a ring breaks; with fewer than `replicas.min` live members it goes back to the queue.
  */
 export class TrialRunner {
   constructor(private readonly options: TrialRunnerOptions) {}
 
   async run(trialId: string, signal: AbortSignal): Promise<TrialOutcome> {
-    const { store, workerId, log } = this.options;
+    const { store, workerId } = this.options;
     const trial = await store.getTrial(trialId);
     if (!trial) return { trialId, state: 'skipped', reason: 'no such trial' };
     if (isTerminalTrialState(trial.state)) return { trialId, state: 'skipped', reason: `already ${trial.state}` };
     if (signal.aborted) return { trialId, state: 'released', step: trial.step };
     const stop = await store.stopRequest(trialId);
     if (stop) return this.settle(trial, ['queued', 'running'], STOPPED_STATE[stop], trial.step);
+    const { gang } = this.options;
+    const parallel = trial.replicas.max > 1;
+    if (!gang) {
+      if (parallel) return this.settle(trial, ['queued', 'running'], 'failed', trial.step, { error: 'this worker cannot train data-parallel trials' });
+      return this.runAlone(trial, signal);
+    }
+    const priority = parallel ? await gang.leader.priority(trial) : undefined;
+    const seat: Seat = priority ? { trialId, role: 'forming', priority } : { trialId, role: 'solo' };
+    // Claimed by a gang's leader meanwhile: this worker follows it, and the job waits for another.
+    if (!(await gang.gangs.takeSeat(workerId, seat))) return { trialId, state: 'released', step: trial.step };
+    try {
+      return priority ? await this.lead(trial, priority, gang, signal) : await this.runAlone(trial, signal);
+    } finally {
+      await gang.gangs.releaseSeat(workerId, trialId);
+    }
+  }
 
+  private async runAlone(trial: TrialRecord, signal: AbortSignal): Promise<TrialOutcome> {
+    const { store, workerId, log } = this.options;
+    const trialId = trial.id;
     const started = await store.transitionTrial(trialId, ['queued', 'running'], 'running', { workers: [workerId] });
     if (!started.applied) return { trialId, state: 'skipped', reason: `became ${started.previous} meanwhile` };
     log(`trial ${trialId}: running (attempt ${trial.attempts + 1})`);
+    return this.conclude(trial, new TrialAttempt(trial, signal, this.options));
+  }
 
-    const attempt = new TrialAttempt(trial, signal, this.options);
+  /** Leads a data-parallel trial as rank 0, generation after generation; see the class comment. */
+  private async lead(trial: TrialRecord, priority: GangPriority, gang: GangSupport, signal: AbortSignal): Promise<TrialOutcome> {
+    const { store, log } = this.options;
+    const trialId = trial.id;
+    try {
+      const formed = await gang.leader.form(trial, priority, signal).catch((err: unknown) => {
+        if (signal.aborted) return null;
+        throw err;
+      });
+      if (!formed) return { trialId, state: 'released', step: trial.step };
+      let rendezvous: Rendezvous = formed;
+      const started = await store.transitionTrial(trialId, ['queued', 'running'], 'running', { workers: rendezvous.members });
+      if (!started.applied) return { trialId, state: 'skipped', reason: `became ${started.previous} meanwhile` };
+      let current = trial;
+      for (;;) {
+        log(`trial ${trialId}: running generation ${rendezvous.generation} on ${rendezvous.members.join(', ')} (attempt ${current.attempts + 1})`);
+        try {
+          return await this.trainGeneration(current, rendezvous, gang, signal);
+        } catch (err) {
+          if (!(err instanceof RingError)) throw err;
+          log(`trial ${trialId}: generation ${rendezvous.generation} failed: ${err.message}`);
+        }
+        current = await store.requireTrial(trialId);
+        const next: Rendezvous | null = signal.aborted ? null : await gang.leader.reform(current, rendezvous, priority, signal).catch(() => null);
+        if (!next) return this.requeue(current, `fewer than ${trial.replicas.min} rank(s) left`);
+        const moved = await store.transitionTrial(trialId, ['running'], 'running', { workers: next.members });
+        if (!moved.applied) return { trialId, state: 'skipped', reason: `became ${moved.previous} meanwhile` };
+        rendezvous = next;
+      }
+    } finally {
+      await gang.gangs.endRendezvous(trialId);
+    }
+  }
+
+  private async trainGeneration(trial: TrialRecord, rendezvous: Rendezvous, gang: GangSupport, signal: AbortSignal): Promise<TrialOutcome> {
+    const world = rendezvous.members.length;
+    const ring = gang.server.joinRing({
+      groupId: trial.id,
+      generation: rendezvous.generation,
+      rank: 0,
+      world,
+      predecessor: rendezvous.addresses[world - 1],
+      timeoutMs: gang.ringTimeoutMs,
+    });
+    try {
+      const place = { rank: 0, world, reducer: new RankReducer(ring), checkpointId: rendezvous.checkpointId };
+      return await this.conclude(trial, new TrialAttempt(trial, signal, this.options, place), (err) => err instanceof RingError);
+    } finally {
+      await ring.close();
+    }
+  }
+
+  /** Back to the queue from its latest checkpoint, for the workers free later. */
+  private async requeue(trial: TrialRecord, why: string): Promise<TrialOutcome> {
+    const step = trial.checkpointStep ?? 0;
+    const requeued = await this.options.store.transitionTrial(trial.id, ['running'], 'queued', { step, workers: [] });
+    if (!requeued.applied) return { trialId: trial.id, state: 'skipped', reason: `became ${requeued.previous} meanwhile` };
+    this.options.log(`trial ${trial.id}: back to the queue at step ${step}: ${why}`);
+    return { trialId: trial.id, state: 'released', step };
+  }
+
+  /**
+   * Trains the attempt and records how it ended. Errors `rethrow` accepts (a broken ring) are
+   * thrown on, for the caller to re-form the gang.
+   */
+  private async conclude(trial: TrialRecord, attempt: TrialAttempt, rethrow: (err: unknown) => boolean = () => false): Promise<TrialOutcome> {
+    const { store, log } = this.options;
+    const trialId = trial.id;
     try {
       const { step, metrics, uploadProblem } = await attempt.train();
       // Trained to the end, the trial completes even without its last checkpoint; the record says why it lacks it.
@@ -62,11 +170,13 @@ export class TrialRunner {
             return { trialId, state: 'released', step: attempt.step };
           }
           case 'lost':
+          case 'gang':
             return { trialId, state: 'skipped', reason: 'no longer running under this worker' };
           default:
             return this.settle(trial, ['running'], STOPPED_STATE[err.reason], attempt.step);
         }
       }
+      if (rethrow(err)) throw err;
       const error = err instanceof Error ? err.message : String(err);
       return this.settle(trial, ['running'], 'failed', attempt.step, { error });
     }

@@ -7,6 +7,7 @@ import { QUEUES, bullPrefix, type JvaeConfig } from '@jvae/protocol';
 import { WorkerRegistry } from '@jvae/store';
 import { TEST_BACKEND, REDIS_URL, startTestBed, tinySpec, waitFor, type TestBed } from './test-support.js';
 import { TrialWorker } from './trial-worker.js';
+import { readWorkerSettings } from './worker-settings.js';
 
 let bed: TestBed;
 let config: JvaeConfig;
@@ -37,7 +38,14 @@ after(async () => {
 function startWorker(id: string): Promise<TrialWorker> {
   return TrialWorker.start({
     config,
-    settings: { id, threads: 1, lockMs: 4000, stalledMs: 2000, workDir: bed.workDir },
+    settings: {
+      ...readWorkerSettings({ JVAE_GRADSYNC_LISTEN: '127.0.0.1:0' }),
+      id,
+      threads: 1,
+      lockMs: 4000,
+      stalledMs: 2000,
+      workDir: bed.workDir,
+    },
     log: (line) => logs.push(`${id}: ${line}`),
   });
 }

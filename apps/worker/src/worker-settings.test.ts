@@ -20,8 +20,20 @@ test('reads every variable', () => {
     JVAE_STALLED_MS: '1500',
     JVAE_THREADS: '0',
     JVAE_WORK_DIR: '/var/tmp',
+    JVAE_GRADSYNC_LISTEN: '10.0.0.2:7000',
+    JVAE_RING_TIMEOUT_MS: '5000',
+    JVAE_GANG_JOIN_MS: '0',
   });
-  assert.deepEqual(settings, { id: 'gpu-0', lockMs: 4000, stalledMs: 1500, threads: 0, workDir: '/var/tmp' });
+  assert.deepEqual(settings, {
+    id: 'gpu-0',
+    lockMs: 4000,
+    stalledMs: 1500,
+    threads: 0,
+    workDir: '/var/tmp',
+    gradsync: { listen: '10.0.0.2:7000' },
+    ringTimeoutMs: 5000,
+    gangJoinMs: 0,
+  });
 });
 
 test('bad values name the variable', () => {
@@ -31,6 +43,8 @@ test('bad values name the variable', () => {
     [{ JVAE_THREADS: '2.5' }, /^JVAE_THREADS: /],
     [{ JVAE_STALLED_MS: 'soon' }, /^JVAE_STALLED_MS: /],
     [{ JVAE_WORKER_ID: 'a/b' }, /^JVAE_WORKER_ID: invalid worker id 'a\/b'/],
+    [{ JVAE_RING_TIMEOUT_MS: '5' }, /^JVAE_RING_TIMEOUT_MS: expected an integer ≥ 1000/],
+    [{ JVAE_GRADSYNC_LISTEN: 'nowhere' }, /^JVAE_GRADSYNC_LISTEN: /],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => readWorkerSettings(env), (err: unknown) => err instanceof ConfigError && message.test(err.message));

@@ -1,6 +1,6 @@
 import { hostname, tmpdir } from 'node:os';
 import { resolve } from 'node:path';
-import { ConfigError, checkId, envInteger, envValue, type Env } from '@jvae/protocol';
+import { ConfigError, checkId, envInteger, envValue, loadGradSyncSettings, type Env, type GradSyncSettings } from '@jvae/protocol';
 
 /** The worker's own settings, besides the shared ones of `loadConfig` (REDIS_URL, JVAE_PREFIX, ...). */
 export interface WorkerSettings {
@@ -14,6 +14,12 @@ export interface WorkerSettings {
   stalledMs: number;
   /** JVAE_WORK_DIR: where per-trial temporary directories are made (default the OS temp dir). */
   workDir: string;
+  /** JVAE_GRADSYNC_LISTEN / JVAE_GRADSYNC_HOST: the ring server of data-parallel trials. */
+  gradsync: GradSyncSettings;
+  /** JVAE_RING_TIMEOUT_MS: silence after which a ring peer counts as gone (default 30 000). */
+  ringTimeoutMs: number;
+  /** JVAE_GANG_JOIN_MS: how long a leader waits for `replicas.max` members before starting with `replicas.min` (default 10 000). */
+  gangJoinMs: number;
 }
 
 /** A registry id from the host name and pid, with anything an id may not hold replaced. */
@@ -37,6 +43,9 @@ export function readWorkerSettings(env: Env = process.env): WorkerSettings {
     lockMs,
     stalledMs,
     workDir: resolve(envValue(env, 'JVAE_WORK_DIR') ?? tmpdir()),
+    gradsync: loadGradSyncSettings(env),
+    ringTimeoutMs: envInteger(env, 'JVAE_RING_TIMEOUT_MS', 1000) ?? 30_000,
+    gangJoinMs: envInteger(env, 'JVAE_GANG_JOIN_MS', 0) ?? 10_000,
     ...(threads === undefined ? {} : { threads }),
   };
 }

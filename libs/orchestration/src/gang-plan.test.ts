@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chooseFollowers, compareTrialRank, reformMembers, type TrialRank } from './gang-plan.js';
+import { chooseFollowers, comparePriority, reformMembers } from './gang-plan.js';
+import type { GangPriority } from '@jvae/store';
 
-const rank = (sweepCreatedAt: number, trialIndex: number, sweepId = 's'): TrialRank => ({ sweepCreatedAt, sweepId, trialIndex });
+const rank = (sweepCreatedAt: number, trialIndex: number, sweepId = 's'): GangPriority => ({ sweepCreatedAt, sweepId, trialIndex });
 
-describe('compareTrialRank', () => {
+describe('comparePriority', () => {
   it('orders by sweep creation, then sweep id, then trial index', () => {
-    assert.ok(compareTrialRank(rank(1, 9), rank(2, 0)) < 0);
-    assert.ok(compareTrialRank(rank(1, 0, 'a'), rank(1, 0, 'b')) < 0);
-    assert.ok(compareTrialRank(rank(1, 0), rank(1, 1)) < 0);
-    assert.equal(compareTrialRank(rank(1, 1), rank(1, 1)), 0);
+    assert.ok(comparePriority(rank(1, 9), rank(2, 0)) < 0);
+    assert.ok(comparePriority(rank(1, 0, 'a'), rank(1, 0, 'b')) < 0);
+    assert.ok(comparePriority(rank(1, 0), rank(1, 1)) < 0);
+    assert.equal(comparePriority(rank(1, 1), rank(1, 1)), 0);
   });
 });
 

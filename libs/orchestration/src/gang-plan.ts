@@ -1,3 +1,4 @@
+import type { GangPriority } from '@jvae/store';
 import type { ReplicaRange } from '@jvae/sweep';
 
 /**
@@ -5,16 +6,8 @@ import type { ReplicaRange } from '@jvae/sweep';
  * and who stays when a gang re-forms. Redis only makes the chosen claim atomic.
  */
 
-/** Where a trial stands in the total order that decides which forming gang may take from another. */
-export interface TrialRank {
-  /** Creation time of the trial's sweep, in ms since the epoch. */
-  sweepCreatedAt: number;
-  sweepId: string;
-  trialIndex: number;
-}
-
 /** Negative when `a` is older than `b` (it wins a contested worker); a total order, so no two gangs wait on each other. */
-export function compareTrialRank(a: TrialRank, b: TrialRank): number {
+export function comparePriority(a: GangPriority, b: GangPriority): number {
   if (a.sweepCreatedAt !== b.sweepCreatedAt) return a.sweepCreatedAt - b.sweepCreatedAt;
   if (a.sweepId !== b.sweepId) return a.sweepId < b.sweepId ? -1 : 1;
   return a.trialIndex - b.trialIndex;
@@ -24,7 +17,7 @@ export function compareTrialRank(a: TrialRank, b: TrialRank): number {
 export interface GangCandidate {
   workerId: string;
   /** The trial this worker leads while its gang forms; absent when it is idle. */
-  forming?: TrialRank;
+  forming?: GangPriority;
 }
 
 /**
@@ -32,12 +25,12 @@ export interface GangCandidate {
  * leaders of younger forming gangs, up to `replicas.max − 1`. All or nothing: an empty list when
  * fewer than `replicas.min − 1` can be claimed, so no worker is held while the gang cannot start.
  */
-export function chooseFollowers(trial: TrialRank, replicas: ReplicaRange, candidates: readonly GangCandidate[]): string[] {
+export function chooseFollowers(trial: GangPriority, replicas: ReplicaRange, candidates: readonly GangCandidate[]): string[] {
   checkRange(replicas);
   const idle = candidates.filter((c) => c.forming === undefined);
   const younger = candidates
-    .filter((c) => c.forming !== undefined && compareTrialRank(trial, c.forming) < 0)
-    .sort((a, b) => compareTrialRank(b.forming!, a.forming!));
+    .filter((c) => c.forming !== undefined && comparePriority(trial, c.forming) < 0)
+    .sort((a, b) => comparePriority(b.forming!, a.forming!));
   const chosen = [...idle, ...younger].slice(0, replicas.max - 1).map((c) => c.workerId);
   return chosen.length < replicas.min - 1 ? [] : chosen;
 }

@@ -64,6 +64,8 @@ export interface RedisKeys {
   events(): string;
   /** HASH where the ranks of a data-parallel trial rendezvous (members, addresses, generation). */
   rendezvous(trialId: string): string;
+  /** STRING: what the worker is committed to (JSON: trial, role); absent while it is free. */
+  workerSeat(workerId: string): string;
   /** Glob matching every key under the prefix, BullMQ's included, for inspection and cleanup. */
   pattern(): string;
 }
@@ -86,6 +88,7 @@ export function keys(prefix: string): RedisKeys {
     workers: () => `${p}:workers`,
     events: () => `${p}:events`,
     rendezvous: (id) => `${p}:rendezvous:${checkId('trial', id)}`,
+    workerSeat: (id) => `${p}:worker:${checkId('worker', id)}:seat`,
     pattern: () => `${p}:*`,
   };
 }

@@ -9,6 +9,8 @@ export type {
   TrialPatch,
   TrialStanding,
 } from './sweep-store.js';
+export { TrialGangs } from './trial-gangs.js';
+export type { GangClaim, GangPriority, HeldSeat, Rendezvous, Seat } from './trial-gangs.js';
 export { WorkerRegistry } from './worker-registry.js';
 export type { NewWorker, WorkerActivity, WorkerInfo, WorkerRegistryOptions, WorkerStatus, WorkerView } from './worker-registry.js';
 export { EventLog } from './event-log.js';

@@ -174,3 +174,32 @@ else
 end
 return redis.call('GET', KEYS[2])
 `);
+
+/**
+ * KEYS: rendezvous hash, then the seats of the gang's members in rank order (the leader first).
+ * ARGV: generation expected now ('' for none), new generation, members JSON, addresses JSON,
+ *       checkpoint id ('' for none), now, then one expected value per seat ('' = free), then one
+ *       new value per seat.
+ * Forms (or re-forms) a gang in one step: every seat must still be what the leader read when
+ * it chose the members, and the rendezvous at the generation it read. Returns 1, or 0 when
+ * anything changed meanwhile (nothing is written).
+ */
+export const CLAIM_GANG = new LuaScript(`
+local n = #KEYS - 1
+if (redis.call('HGET', KEYS[1], 'generation') or '') ~= ARGV[1] then return 0 end
+for i = 1, n do
+  if (redis.call('GET', KEYS[i + 1]) or '') ~= ARGV[6 + i] then return 0 end
+end
+for i = 1, n do redis.call('SET', KEYS[i + 1], ARGV[6 + n + i]) end
+redis.call('HSET', KEYS[1], 'generation', ARGV[2], 'members', ARGV[3], 'addresses', ARGV[4],
+  'checkpointId', ARGV[5], 'updatedAt', ARGV[6])
+return 1
+`);
+
+/** KEYS: seat. ARGV: trial id. Frees the seat if it is held for that trial; returns 1 if it was. */
+export const RELEASE_SEAT = new LuaScript(`
+local seat = redis.call('GET', KEYS[1])
+if not seat or cjson.decode(seat).trialId ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1
+`);

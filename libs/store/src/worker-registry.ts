@@ -16,6 +16,8 @@ export interface WorkerInfo {
   threads: number;
   /** Free text, e.g. "cpu x16" or "NVIDIA H100". */
   device: string;
+  /** Where its GradSync server is reached (host:port), for the rings of data-parallel trials. */
+  gradsync?: string;
   state: WorkerActivity;
   /** Trial being trained, when busy. */
   trialId?: string;
