@@ -139,6 +139,8 @@ export interface ClusterOptions {
   workers?: number;
   /** JVAE_LOCK_MS of the workers: how soon a killed worker's job is handed to another (default the worker's). */
   lockMs?: number;
+  /** The Redis every process uses (default REDIS_URL, the test runner's). */
+  redisUrl?: string;
 }
 
 /** Sweep spec fields on top of the tiny defaults of `Cluster.spec`. */
@@ -165,6 +167,7 @@ export class Cluster {
     readonly prefix: string,
     readonly dir: string,
     readonly grpcAddress: string,
+    readonly redisUrl: string,
     readonly redis: Redis,
     readonly store: SweepStore,
     private readonly options: ClusterOptions,
@@ -181,9 +184,10 @@ export class Cluster {
   /** Starts the coordinator and the workers and waits until each is taking work; cleans up if any fails. */
   static async start(options: ClusterOptions = {}): Promise<Cluster> {
     const dir = await mkdtemp(join(tmpdir(), 'jvae-e2e-'));
-    const redis = new Redis(REDIS_URL);
+    const redisUrl = options.redisUrl ?? REDIS_URL;
+    const redis = new Redis(redisUrl);
     const prefix = `jvae-test-${randomBytes(4).toString('hex')}`;
-    const cluster = new Cluster(prefix, dir, `127.0.0.1:${await freePort()}`, redis, new SweepStore(redis, prefix), options);
+    const cluster = new Cluster(prefix, dir, `127.0.0.1:${await freePort()}`, redisUrl, redis, new SweepStore(redis, prefix), options);
     try {
       await writeIdxDataset(cluster.datasetDir);
       await mkdir(join(dir, 'work'));
@@ -234,7 +238,7 @@ export class Cluster {
     return {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      REDIS_URL,
+      REDIS_URL: this.redisUrl,
       JVAE_PREFIX: this.prefix,
       JVAE_COORDINATOR: this.grpcAddress,
       JVAE_TOKEN: this.token,
