@@ -157,6 +157,23 @@ describe('jvae against a running coordinator', () => {
     assert.deepEqual(Object.keys(first.params), ['capacity.discrete.max']);
 
     assert.match(table.stdout, new RegExp(`^1\\s+${t0}\\s+completed\\s+40/40\\s+0\\.75\\s+capacity\\.discrete\\.max=`, 'm'));
+
+    // Pages of the ranking: the second trial alone, and the first one as JSON.
+    const t1 = trials.find((t) => t !== t0)!;
+    const [second, top, badLimit] = await Promise.all([
+      jvae(['sweep', 'status', sweepId, '--limit', '1', '--offset', '1']),
+      jvae(['sweep', 'status', sweepId, '--json', '--limit', '1']),
+      jvae(['sweep', 'status', sweepId, '--limit', '0']),
+    ]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, new RegExp(`^-\\s+${t1}\\s+queued`, 'm'));
+    assert.doesNotMatch(second.stdout, new RegExp(`${t0}\\s+completed`));
+    assert.match(second.stdout, /^trials 2–2 of 2 shown$/m);
+    const page = JSON.parse(top.stdout);
+    assert.equal(page.totalTrials, 2);
+    assert.deepEqual(page.trials.map((t: { id: string; rank: number }) => [t.id, t.rank]), [[t0, 1]]);
+    assert.equal(badLimit.code, 2);
+    assert.match(badLimit.stderr, /--limit must be an integer from 1/);
   });
 
   it('checkpoints best --out downloads the best trial; checkpoints fetch verifies every file', async () => {

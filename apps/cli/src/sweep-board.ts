@@ -1,6 +1,6 @@
 /**
- * The state of a watched sweep, built from WatchSweep events: the latest
- * snapshot with every later trial change applied. Renders it as one progress
+ * The state of a watched sweep, built from WatchSweep's deltas: the latest
+ * snapshot and every trial as last sent (in listings or as changes). Renders it as one progress
  * line per trial (for a terminal) or as one line per change (for logs).
  */
 import type { Sweep__Output, SweepEvent__Output, Trial__Output, TrialCounts__Output } from '@jvae/protocol';
@@ -17,6 +17,7 @@ export class SweepBoard {
   apply(event: SweepEvent__Output): string[] {
     if (event.snapshot) return this.applySnapshot(event.snapshot);
     if (event.trial) return this.applyTrial(event.trial);
+    if (event.trials) return event.trials.trials.flatMap((trial) => this.applyTrial(trial));
     return [];
   }
 
@@ -53,7 +54,7 @@ export class SweepBoard {
     const changes: string[] = [];
     if (first) {
       changes.push(
-        `sweep ${sweep.id}${sweep.name ? ` (${sweep.name})` : ''}: ${sweep.trials.length} trial(s), ` +
+        `sweep ${sweep.id}${sweep.name ? ` (${sweep.name})` : ''}: ${sweep.totalTrials} trial(s), ` +
           `ranked by ${sweep.metric} (${goalName(sweep.goal)}), ${stateName(sweep.state)}`,
       );
     }

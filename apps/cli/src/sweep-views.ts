@@ -3,7 +3,7 @@
  * sweep's trials and the plain objects printed by `--json`.
  */
 import type { CheckpointInfo__Output, Sweep__Output, Trial__Output, Worker__Output } from '@jvae/protocol';
-import { rankTrials, type TrialState } from '@jvae/sweep';
+import { placeTrials, type TrialState } from '@jvae/sweep';
 import { goalName, parseParams, stateName, type RankedTrial } from './format.js';
 
 /** The sweep's trials best first by its metric and goal, each with its rank (null without a metric yet). */
@@ -15,11 +15,12 @@ export function rankSweepTrials(sweep: Pick<Sweep__Output, 'trials' | 'goal'>): 
     state: (trial.state === 'STATE_UNSPECIFIED' ? 'queued' : stateName(trial.state)) as TrialState,
     metric: trial.metric,
   }));
-  let rank = 0;
-  return rankTrials(rankable, goalName(sweep.goal)).map((r) => ({
-    trial: r.trial,
-    rank: typeof r.metric === 'number' && Number.isFinite(r.metric) ? ++rank : null,
-  }));
+  return placeTrials(rankable, goalName(sweep.goal)).map(({ trial, rank }) => ({ trial: trial.trial, rank }));
+}
+
+/** A page of GetSweep's ranking as it came, with the places the coordinator gave it. */
+export function pageRanking(sweep: Pick<Sweep__Output, 'trials'>): RankedTrial[] {
+  return sweep.trials.map((trial) => ({ trial, rank: trial.rank || null }));
 }
 
 export function checkpointJson(checkpoint: CheckpointInfo__Output | null) {
@@ -55,9 +56,9 @@ export function trialJson(trial: Trial__Output, rank: number | null = null) {
   };
 }
 
-/** The sweep without its spec text; with `trials` in index order, each carrying its rank. */
-export function sweepJson(sweep: Sweep__Output) {
-  const ranks = new Map(rankSweepTrials(sweep).map((r) => [r.trial.id, r.rank]));
+/** The sweep without its spec text; its `trials` in the order given, each carrying its rank in `ranking`. */
+export function sweepJson(sweep: Sweep__Output, ranking: RankedTrial[] = rankSweepTrials(sweep)) {
+  const ranks = new Map(ranking.map((r) => [r.trial.id, r.rank]));
   return {
     id: sweep.id,
     name: sweep.name,
@@ -67,6 +68,7 @@ export function sweepJson(sweep: Sweep__Output) {
     bestTrialId: sweep.bestTrialId || null,
     error: sweep.error || null,
     counts: sweep.counts,
+    totalTrials: sweep.totalTrials,
     createdAt: sweep.createdAt,
     updatedAt: sweep.updatedAt,
     trials: sweep.trials.map((t) => trialJson(t, ranks.get(t.id) ?? null)),

@@ -17,6 +17,7 @@ export function trial(fields: Partial<Trial__Output> & { id: string }): Trial__O
     createdAt: 0,
     startedAt: 0,
     finishedAt: 0,
+    rank: 0,
     ...fields,
   };
 }
@@ -35,6 +36,7 @@ export function sweep(fields: Partial<Sweep__Output> = {}): Sweep__Output {
     counts: { queued: 0, running: 0, completed: 0, stopped: 0, failed: 0, cancelled: 0 },
     bestTrialId: '',
     error: '',
+    totalTrials: fields.trials?.length ?? 0,
     ...fields,
   };
 }

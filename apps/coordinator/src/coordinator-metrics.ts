@@ -56,7 +56,7 @@ export class CoordinatorMetrics {
         this.reset();
         for (const sweep of await store.listSweeps()) {
           if (sweep.counts.running === 0) continue;
-          for (const trial of await store.getTrials(sweep.id)) {
+          for (const trial of await store.trialStandings(sweep.id)) {
             if (trial.state === 'running') this.set({ sweep: sweep.id, trial: trial.id }, trial.step);
           }
         }

@@ -14,10 +14,11 @@ import {
 } from '@jvae/protocol';
 import type { TrialQueue, WorkerPool } from '@jvae/orchestration';
 import type { SweepStore, WorkerRegistry } from '@jvae/store';
-import { bestTrial, expandTrials, parseSweepSpec, SweepSpecError } from '@jvae/sweep';
+import { expandTrials, parseSweepSpec, SweepSpecError } from '@jvae/sweep';
 import type { CheckpointTransfer } from './checkpoint-transfer.js';
 import { GrpcError, toServiceError } from './grpc-error.js';
 import { protoGoal, protoSweepState, toProtoCheckpoint, toProtoWorker } from './proto-mapping.js';
+import { bestTrialId } from './sweep-page.js';
 import { SweepViews } from './sweep-views.js';
 import { streamSweepWatch } from './watch-sweep-stream.js';
 
@@ -52,7 +53,7 @@ export class CoordinatorService {
   handlers(): CoordinatorHandlers {
     return {
       SubmitSweep: this.unary(async (request) => this.submit(request.spec)),
-      GetSweep: this.unary(async (request) => this.views.sweep(request.id)),
+      GetSweep: this.unary(async (request) => this.views.sweep(request)),
       ListSweeps: this.unary(async (request) => this.list(request.limit)),
       CancelSweep: this.unary(async (request) => this.cancel(request.id)),
       ListWorkers: this.unary(async () => this.workers()),
@@ -140,8 +141,8 @@ export class CoordinatorService {
 
   private async best(sweepId: string): Promise<BestTrialResponse> {
     const sweep = await this.deps.store.requireSweep(sweepId);
-    const trials = await this.deps.store.getTrials(sweepId);
-    const best = bestTrial(trials, sweep.metric.goal);
+    const bestId = await bestTrialId(this.deps.store, sweep);
+    const best = bestId ? await this.deps.store.getTrial(bestId) : null;
     if (!best) {
       throw new GrpcError(grpc.status.NOT_FOUND, `no finished trial of sweep '${sweepId}' has reported ${sweep.metric.name} yet`);
     }

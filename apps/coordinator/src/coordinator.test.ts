@@ -8,12 +8,14 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { FailingWrites } from '@jvae/artifacts/testing';
 import {
+  MAX_TRIAL_PAGE,
   QUEUES,
   bullPrefix,
   coordinatorClient,
   type CheckpointChunk,
   type CheckpointChunk__Output,
   type SweepEvent__Output,
+  type Trial__Output,
   checkHealth,
 } from '@jvae/protocol';
 import { SweepStore } from '@jvae/store';
@@ -47,6 +49,37 @@ async function prefixKeys(): Promise<string[]> {
 async function submit(count: number): Promise<string[]> {
   const { id } = await coordinator.client.submitSweep({ spec: specText(count) });
   return store.trialIds(id);
+}
+
+/** A random search of `count` trials over 10 parameters. */
+function largeSpec(count: number): string {
+  return [
+    'name: large',
+    'method: random',
+    `run_cap: ${count}`,
+    'train: { preset: mnist, steps: 90 }',
+    'metric: { name: loss, goal: minimize }',
+    'parameters:',
+    '  lr: { distribution: log_uniform_values, min: 0.0001, max: 0.01 }',
+    '  temperature: { distribution: uniform, min: 0.5, max: 1.0 }',
+    '  capacity.continuous.max: { distribution: uniform, min: 1, max: 50 }',
+    '  capacity.continuous.gamma: { distribution: uniform, min: 1, max: 100 }',
+    '  capacity.continuous.iters: { distribution: int_uniform, min: 100, max: 10000 }',
+    '  capacity.discrete.max: { distribution: uniform, min: 0.5, max: 2.3 }',
+    '  capacity.discrete.gamma: { distribution: uniform, min: 1, max: 100 }',
+    '  capacity.discrete.iters: { distribution: int_uniform, min: 100, max: 10000 }',
+    '  latent.continuous: { distribution: int_uniform, min: 4, max: 12 }',
+    '  formulation: { distribution: categorical, values: [dupont, pytorch-vae] }',
+  ].join('\n');
+}
+
+/** A watch's trials as a client keeps them: each message that carries a trial replaces it. */
+function mergeTrials(events: readonly SweepEvent__Output[]): Map<string, Trial__Output> {
+  const trials = new Map<string, Trial__Output>();
+  for (const event of events) {
+    for (const trial of [...(event.trials?.trials ?? []), ...(event.trial ? [event.trial] : [])]) trials.set(trial.id, trial);
+  }
+  return trials;
 }
 
 describe('coordinator gRPC', () => {
@@ -148,14 +181,17 @@ describe('coordinator gRPC', () => {
     }
     await done;
     assert.equal(events[0]!.event, 'snapshot');
-    assert.equal(events[0]!.snapshot!.trials.length, 2);
+    assert.equal(events[0]!.snapshot!.trials.length, 0, 'snapshots carry no trials');
+    assert.equal(events[0]!.snapshot!.totalTrials, 2);
+    assert.equal(events[1]!.event, 'trials');
+    assert.deepEqual(events[1]!.trials!.trials.map((t) => [t.id, t.state]), [[a, 'QUEUED'], [b, 'QUEUED']]);
     const last = events.at(-1)!;
     assert.equal(last.event, 'snapshot');
     assert.equal(last.snapshot!.state, 'COMPLETED');
     assert.equal(last.snapshot!.bestTrialId, b);
     assert.ok(events.some((e) => e.event === 'metric' && e.metric!.trialId === a && e.metric!.values.loss === 2));
     assert.ok(events.some((e) => e.event === 'trial' && e.trial!.id === a && e.trial!.state === 'COMPLETED'));
-    assert.deepEqual(last.snapshot!.trials.map((t) => t.state), ['COMPLETED', 'COMPLETED']);
+    assert.deepEqual([...mergeTrials(events).values()].map((t) => t.state), ['COMPLETED', 'COMPLETED']);
     const best = await coordinator.client.bestTrial({ sweepId: id });
     assert.equal(best.trial!.id, b);
     assert.equal(best.trial!.metric, 1);
@@ -163,6 +199,42 @@ describe('coordinator gRPC', () => {
     assert.equal(best.checkpoint, null);
     // Completion is also recorded by the event consumer, once.
     await eventually(async () => ((await store.requireSweep(id)).finishedAt > 0 ? true : undefined), 'finishedAt');
+  });
+
+  it('serves a 10,000-trial sweep of 10 parameters: pages of its ranking, a watch of deltas, a cancel', async () => {
+    const { id, trialCount } = await coordinator.client.submitSweep({ spec: largeSpec(10_000) });
+    assert.equal(trialCount, 10_000);
+    const ids = await store.trialIds(id);
+    // Two trials with a metric lead the ranking; the rest follow in index order.
+    for (const [trial, loss] of [[ids[7]!, 3], [ids[4242]!, 2]] as const) {
+      await store.transitionTrial(trial, ['queued'], 'running');
+      await store.recordEval(trial, 90, { loss });
+      await store.transitionTrial(trial, ['running'], 'completed');
+    }
+    const top = await coordinator.client.getSweep({ id, limit: 3, offset: 0 });
+    assert.equal(top.totalTrials, 10_000);
+    assert.equal(top.bestTrialId, ids[4242]);
+    assert.deepEqual(top.trials.map((t) => [t.id, t.rank]), [[ids[4242], 1], [ids[7], 2], [ids[0], 0]]);
+    const page = await coordinator.client.getSweep({ id, limit: 5, offset: 9_997 });
+    assert.deepEqual(page.trials.map((t) => t.id), ids.slice(9_997));
+    const capped = await coordinator.client.getSweep({ id, limit: 0, offset: 0 });
+    assert.equal(capped.trials.length, MAX_TRIAL_PAGE);
+    assert.equal(Object.keys(JSON.parse(capped.trials[0]!.paramsJson)).length, 10);
+
+    const events: SweepEvent__Output[] = [];
+    const watch = coordinator.client.watchSweep({ id, metrics: false });
+    const done = (async () => {
+      for await (const event of watch) events.push(event as SweepEvent__Output);
+    })();
+    await eventually(async () => (mergeTrials(events).size === 10_000 ? true : undefined), 'every trial listed', 60_000);
+    assert.deepEqual((await coordinator.client.cancelSweep({ id })).cancelledTrials, 9_998);
+    await done;
+    const last = events.at(-1)!;
+    assert.equal(last.snapshot?.state, 'CANCELLED');
+    const merged = mergeTrials(events);
+    assert.equal(merged.size, 10_000);
+    assert.equal([...merged.values()].filter((t) => t.state === 'CANCELLED').length, 9_998);
+    assert.deepEqual(last.snapshot!.counts, { queued: 0, running: 0, completed: 2, stopped: 0, failed: 0, cancelled: 9_998 });
   });
 
   it('cancels: queued trials cancelled and their jobs removed, running ones asked to stop', async () => {
@@ -359,6 +431,16 @@ describe('coordinator HTTP', () => {
     };
     assert.equal(detail.state, 'running');
     assert.equal(detail.trials[0]!.series[0]!.values.capacityCont, 0.5);
+    const [, second] = await submit(3);
+    const paged = (await (await fetch(url(`/api/sweeps/${(await store.requireTrial(second!)).sweepId}?limit=1&offset=1`), auth)).json()) as {
+      total: number;
+      trials: { id: string }[];
+    };
+    assert.equal(paged.total, 3);
+    assert.deepEqual(paged.trials.map((t) => t.id), [second]);
+    const refused = await fetch(url(`/api/sweeps/${sweepId}?limit=-1`), auth);
+    assert.equal(refused.status, 400);
+    assert.match(((await refused.json()) as { error: string }).error, /^limit: /);
     assert.equal((await fetch(url('/api/sweeps/sw-missing'), auth)).status, 404);
     assert.equal((await fetch(url('/api/workers'), auth)).status, 200);
 

@@ -7,10 +7,10 @@ import type { Redis } from 'ioredis';
 import type { TrialQueue } from '@jvae/orchestration';
 import { InvalidIdError } from '@jvae/protocol';
 import { NotFoundError, type SweepStore, type WorkerRegistry } from '@jvae/store';
-import { bestTrial } from '@jvae/sweep';
 import type { CoordinatorMetrics } from './coordinator-metrics.js';
 import { requireToken } from './http-auth.js';
 import { HttpError } from './http-error.js';
+import { readSweepPage } from './sweep-page.js';
 import type { TrialTraversals } from './traversals/trial-traversals.js';
 
 /** Points of each trial's series sent to the dashboard (the most recent ones). */
@@ -72,15 +72,19 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
 
   app.get('/api/sweeps/:id', async (req, res, next) => {
     try {
-      const sweep = await store.requireSweep(req.params.id!);
-      const trials = await store.getTrials(sweep.id);
-      const withSeries = await Promise.all(
-        trials.map(async ({ config: _config, ...trial }) => ({
+      const page = await readSweepPage(store, req.params.id!, {
+        offset: queryCount(req, 'offset'),
+        limit: queryCount(req, 'limit'),
+      });
+      const trials = await Promise.all(
+        page.trials.map(async ({ trial: { config: _config, ...trial }, rank }) => ({
           ...trial,
+          rank,
           series: await store.getMetrics(trial.id, -SERIES_POINTS),
         })),
       );
-      res.json({ ...sweep, bestTrialId: bestTrial(trials, sweep.metric.goal)?.id ?? null, trials: withSeries });
+      const { spec: _spec, ...sweep } = page.sweep;
+      res.json({ ...sweep, bestTrialId: page.bestTrialId, total: sweep.trialCount, trials });
     } catch (error) {
       next(error);
     }
@@ -117,4 +121,14 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
     res.status(500).json({ error: 'internal error' });
   });
   return app;
+}
+
+/** A paging query parameter: absent = 0, else a non-negative integer; anything else is a 400 naming it. */
+function queryCount(req: Request, name: string): number {
+  const raw = req.query[name];
+  if (raw === undefined) return 0;
+  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw)) {
+    throw new HttpError(400, `${name}: must be a non-negative integer (got ${JSON.stringify(raw)})`);
+  }
+  return Number(raw);
 }

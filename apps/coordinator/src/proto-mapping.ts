@@ -74,6 +74,7 @@ export function toProtoSweep(
     },
     bestTrialId,
     error: sweep.state === 'failed' ? 'every trial failed' : '',
+    totalTrials: sweep.trialCount,
   };
 }
 
@@ -95,6 +96,7 @@ export function toProtoTrial(trial: TrialRecord, checkpoint: CheckpointRecord | 
     createdAt: trial.createdAt,
     startedAt: trial.startedAt,
     finishedAt: trial.finishedAt,
+    rank: 0,
   };
 }
 

@@ -1,24 +1,23 @@
-import type { Sweep, Trial } from '@jvae/protocol';
+import type { GetSweepRequest__Output, Sweep, Trial } from '@jvae/protocol';
 import type { SweepRecord, SweepStore, TrialRecord } from '@jvae/store';
-import { bestTrial } from '@jvae/sweep';
 import { toProtoSweep, toProtoTrial } from './proto-mapping.js';
+import { bestTrialId, readSweepPage } from './sweep-page.js';
 
 /** Messages built from the store's current records. */
 export class SweepViews {
   constructor(private readonly store: SweepStore) {}
 
-  /** The sweep with every trial (and each trial's latest checkpoint) and its best trial. */
-  async sweep(sweepId: string): Promise<Sweep> {
-    const sweep = await this.store.requireSweep(sweepId);
-    const trials = await this.store.getTrials(sweepId);
-    const best = bestTrial(trials, sweep.metric.goal);
-    return toProtoSweep(sweep, await this.trials(trials), best?.id ?? '');
+  /** The sweep with the requested page of its ranking (each trial with its latest checkpoint). */
+  async sweep(request: Pick<GetSweepRequest__Output, 'id' | 'limit' | 'offset'>): Promise<Sweep> {
+    const page = await readSweepPage(this.store, request.id, request);
+    const trials = await this.trials(page.trials.map((p) => p.trial));
+    page.trials.forEach((p, i) => (trials[i]!.rank = p.rank ?? 0));
+    return toProtoSweep(page.sweep, trials, page.bestTrialId ?? '');
   }
 
-  /** The sweep with its counts and best trial, without the trials (for listings). */
+  /** The sweep with its counts and best trial, without the trials (for listings and watch snapshots). */
   async summary(sweep: SweepRecord): Promise<Sweep> {
-    const best = bestTrial(await this.store.getTrials(sweep.id), sweep.metric.goal);
-    return toProtoSweep(sweep, [], best?.id ?? '');
+    return toProtoSweep(sweep, [], (await bestTrialId(this.store, sweep)) ?? '');
   }
 
   async trial(trial: TrialRecord): Promise<Trial> {

@@ -7,8 +7,8 @@ import { toProtoMetric } from './proto-mapping.js';
 import type { SweepViews } from './sweep-views.js';
 
 /**
- * Serves one WatchSweep call: a SweepWatch whose snapshots, changed trials and (when asked for)
- * metrics become SweepEvent messages, ended when the client goes away. The caller ends the
+ * Serves one WatchSweep call: a SweepWatch whose snapshots, trial listings, changed trials and
+ * (when asked for) metrics become SweepEvent messages, ended when the client goes away. The caller ends the
  * call, or fails it with what this throws.
  */
 export async function streamSweepWatch(
@@ -21,9 +21,12 @@ export async function streamSweepWatch(
   const sweepId = call.request.id;
   const watch = new SweepWatch(store, connection, sweepId, {
     async snapshot() {
-      const snapshot = await views.sweep(sweepId);
+      const snapshot = await views.summary(await store.requireSweep(sweepId));
       call.write({ snapshot });
       return FINAL_SWEEP_STATES.includes(snapshot.state as (typeof FINAL_SWEEP_STATES)[number]);
+    },
+    async trials(trials) {
+      call.write({ trials: { trials: await views.trials(trials) } });
     },
     evaluation(event) {
       if (call.request.metrics) call.write({ metric: toProtoMetric(event.trialId, event) });

@@ -28,7 +28,7 @@ export class Reconciler {
     const result: ReconcileResult = { requeued: [], finished: [] };
     for (const sweep of await this.store.listSweeps()) {
       if (sweep.finishedAt > 0) continue;
-      const trials = await this.store.getTrials(sweep.id);
+      const trials = await this.store.trialStandings(sweep.id);
       const live = trials.filter((t) => t.state === 'queued' || t.state === 'running').map((t) => t.id);
       if (live.length > 0) result.requeued.push(...(await this.queue.ensure(live)));
       else if (await this.store.markSweepFinished(sweep.id)) result.finished.push(sweep.id);

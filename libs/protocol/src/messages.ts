@@ -17,3 +17,6 @@ export type RingDType = RingChunk__Output['dtype'];
 export const FINAL_TRIAL_STATES: readonly TrialState[] = ['COMPLETED', 'STOPPED', 'FAILED', 'CANCELLED'];
 /** Sweep states after which WatchSweep ends. */
 export const FINAL_SWEEP_STATES: readonly SweepState[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
+
+/** The most trials one GetSweep reply carries (GetSweepRequest.limit is capped to it). */
+export const MAX_TRIAL_PAGE = 1000;

@@ -70,6 +70,22 @@ export class EventLog {
     return decodeEntries(reply).events;
   }
 
+  /**
+   * Whether entries of the sweep's stream after `afterId` may have been trimmed away (a reader
+   * that fell this far behind has missed changes): the oldest entry kept is past `afterId`.
+   * Never when nothing was ever trimmed (Redis 7 counts the entries added).
+   */
+  async lostAfter(sweepId: string, afterId: string): Promise<boolean> {
+    const info = (await this.redis.call('XINFO', 'STREAM', this.keys.sweepEvents(sweepId))) as unknown[];
+    const field = (name: string) => {
+      const at = info.indexOf(name);
+      return at >= 0 && at % 2 === 0 ? info[at + 1] : undefined;
+    };
+    if (field('entries-added') !== undefined && field('entries-added') === field('length')) return false;
+    const first = field('first-entry') as [string, string[]] | null | undefined;
+    return !!first && compareIds(first[0], afterId) > 0;
+  }
+
   /** Creates the consumer group on the global stream (from its start) unless it exists. */
   async ensureGroup(group: string): Promise<void> {
     try {
@@ -114,6 +130,13 @@ export class EventLog {
     await this.ack(group, unreadable);
     return events;
   }
+}
+
+/** Orders two stream entry ids ("ms-seq"). */
+function compareIds(a: string, b: string): number {
+  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
+  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
+  return aMs - bMs || aSeq - bSeq;
 }
 
 /** Entries whose payload is not an event (written by something else) are set apart, never fatal. */

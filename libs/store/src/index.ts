@@ -7,6 +7,7 @@ export type {
   RungRecord,
   TransitionResult,
   TrialPatch,
+  TrialStanding,
 } from './sweep-store.js';
 export { WorkerRegistry } from './worker-registry.js';
 export type { NewWorker, WorkerActivity, WorkerInfo, WorkerRegistryOptions, WorkerStatus, WorkerView } from './worker-registry.js';

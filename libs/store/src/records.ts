@@ -11,7 +11,7 @@ export interface SweepRecord {
   /** The validated, normalised spec. */
   spec: SweepSpec;
   metric: { name: MetricName; goal: MetricGoal };
-  /** Derived from the trials' states with `sweepState` on every read. */
+  /** Derived with `sweepState` from the per-state trial counters kept by the scripts that move trials. */
   state: SweepState;
   cancelled: boolean;
   trialCount: number;

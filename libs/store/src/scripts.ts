@@ -12,12 +12,40 @@ const TERMINAL = luaSet(TERMINAL_TRIAL_STATES);
 const LIVE = luaSet(TRIAL_STATES.filter((state) => !isTerminalTrialState(state)));
 
 /**
- * KEYS: trial hash, sweep stream, global stream, stop key.
+ * Lua: `moveTrial(state, to, now, event, sweepMaxLen, globalMaxLen)` moves the trial of KEYS[1]
+ * from `state` to `to` and keeps what follows from it in the same step: the sweep's count of
+ * trials per state (fields `n:STATE` of the sweep hash KEYS[5]), attempts and start time on
+ * entering `running`, finish time on a final state, no workers outside `running`, no stop
+ * request (KEYS[4]) once final, and the event on the sweep stream (KEYS[2]) and the global
+ * one (KEYS[3]).
+ */
+const MOVE_TRIAL = `
+local function moveTrial(state, to, now, event, sweepMaxLen, globalMaxLen)
+  local terminal = ${TERMINAL}
+  redis.call('HSET', KEYS[1], 'state', to, 'updatedAt', now)
+  redis.call('HINCRBY', KEYS[5], 'n:' .. state, -1)
+  redis.call('HINCRBY', KEYS[5], 'n:' .. to, 1)
+  if to == 'running' then
+    redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+    redis.call('HSETNX', KEYS[1], 'startedAt', now)
+  elseif terminal[to] then
+    redis.call('HSET', KEYS[1], 'finishedAt', now, 'workers', '[]')
+    redis.call('DEL', KEYS[4])
+  else
+    redis.call('HSET', KEYS[1], 'workers', '[]')
+  end
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', sweepMaxLen, '*', 'e', event)
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', globalMaxLen, '*', 'e', event)
+end
+`;
+
+/**
+ * KEYS: trial hash, sweep stream, global stream, stop key, sweep hash.
  * ARGV: from states (comma-separated), to state, now, event JSON, sweep maxlen, global maxlen,
  *       then field/value pairs to set.
  * Returns {1, previous} when applied, {0, current} when the trial is in another state, {0, ''} when missing.
  */
-export const TRANSITION_TRIAL = new LuaScript(`
+export const TRANSITION_TRIAL = new LuaScript(`${MOVE_TRIAL}
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {0, ''} end
 local allowed = false
@@ -25,22 +53,28 @@ for s in string.gmatch(ARGV[1], '[^,]+') do
   if s == state then allowed = true end
 end
 if not allowed then return {0, state} end
-local to, now = ARGV[2], ARGV[3]
-redis.call('HSET', KEYS[1], 'state', to, 'updatedAt', now)
 if #ARGV > 6 then redis.call('HSET', KEYS[1], unpack(ARGV, 7)) end
-local terminal = ${TERMINAL}
-if to == 'running' then
-  redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-  redis.call('HSETNX', KEYS[1], 'startedAt', now)
-elseif terminal[to] then
-  redis.call('HSET', KEYS[1], 'finishedAt', now, 'workers', '[]')
-  redis.call('DEL', KEYS[4])
-else
-  redis.call('HSET', KEYS[1], 'workers', '[]')
-end
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'e', ARGV[4])
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 'e', ARGV[4])
+moveTrial(state, ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
 return {1, state}
+`);
+
+/**
+ * KEYS: as TRANSITION_TRIAL. ARGV: now, event JSON (the trial cancelled), sweep maxlen, global maxlen.
+ * A queued trial becomes cancelled; a running one is asked to stop for 'cancel' (its worker
+ * moves it), replacing an ASHA request. Returns 'cancelled', 'stopping', or '' when neither
+ * applies (already final, or already asked to stop for 'cancel').
+ */
+export const CANCEL_TRIAL = new LuaScript(`${MOVE_TRIAL}
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'queued' then
+  moveTrial(state, 'cancelled', ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+  return 'cancelled'
+end
+if state == 'running' and redis.call('GET', KEYS[4]) ~= 'cancel' then
+  redis.call('SET', KEYS[4], 'cancel')
+  return 'stopping'
+end
+return ''
 `);
 
 /**

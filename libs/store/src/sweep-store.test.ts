@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { keys } from '@jvae/protocol';
-import { TRIAL_STATES, isTerminalTrialState } from '@jvae/sweep';
+import { TRIAL_STATES, isTerminalTrialState, type TrialState } from '@jvae/sweep';
 import { NotFoundError } from './not-found-error.js';
 import type { CheckpointRecord } from './records.js';
 import { SweepStore } from './sweep-store.js';
@@ -200,5 +200,96 @@ describe('SweepStore', () => {
     const done = await store.requireSweep(sweep.id);
     assert.equal(done.state, 'completed');
     assert.ok(done.finishedAt > 0);
+  });
+});
+
+/**
+ * Commands Redis executes on this test's keys while `action` runs, counted on the server with
+ * MONITOR: the commands scripts run inside count too, so this is the work Redis does.
+ */
+async function redisWork(action: () => Promise<unknown>): Promise<number> {
+  const monitor = await redis.monitor();
+  const marker = `${prefix}:work-marker`;
+  let count = 0;
+  let seen: () => void = () => {};
+  const markerSeen = new Promise<void>((resolve) => (seen = resolve));
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    if (args.includes(marker)) seen();
+    else if (args.some((arg) => arg.startsWith(`${prefix}:`))) count++;
+  });
+  try {
+    await action();
+    await redis.get(marker);
+    await markerSeen;
+  } finally {
+    monitor.disconnect();
+  }
+  return count;
+}
+
+function countStates(states: readonly TrialState[]): Record<TrialState, number> {
+  return Object.fromEntries(TRIAL_STATES.map((s) => [s, states.filter((t) => t === s).length])) as Record<TrialState, number>;
+}
+
+describe('SweepStore at scale', () => {
+  it('keeps the per-state counts equal to the trials’ own states through every kind of move', async () => {
+    const sweep = await store.createSweep(sweepInput(12));
+    const ids = await store.trialIds(sweep.id);
+    const moves: Array<[number, TrialState[], TrialState]> = [
+      [0, ['queued'], 'running'],
+      [1, ['queued'], 'running'],
+      [0, ['running'], 'completed'],
+      [1, ['running'], 'queued'], // a requeue after a lost worker
+      [1, ['queued'], 'running'],
+      [1, ['running'], 'failed'],
+      [2, ['queued'], 'running'],
+      [2, ['running'], 'stopped'],
+      [3, ['running'], 'completed'], // not applied: the trial is queued
+      [4, ['queued'], 'running'],
+    ];
+    for (const [index, from, to] of moves) await store.transitionTrial(ids[index]!, from, to);
+    await store.cancelSweep(sweep.id);
+    const read = await store.requireSweep(sweep.id);
+    const expected = countStates((await store.getTrials(sweep.id)).map((t) => t.state));
+    assert.deepEqual(read.counts, expected);
+    assert.deepEqual(expected, { queued: 0, running: 1, completed: 1, stopped: 1, failed: 1, cancelled: 8 });
+    const standings = await store.trialStandings(sweep.id);
+    assert.deepEqual(standings.map((s) => s.id), ids);
+    assert.deepEqual(countStates(standings.map((s) => s.state)), expected);
+  });
+
+  it('a trial event, a read of the sweep and finishing it cost the same Redis work at 100 and 10,000 trials', async () => {
+    const work: Record<string, number>[] = [];
+    for (const size of [100, 10_000]) {
+      const sweep = await store.createSweep(sweepInput(size, `scale-${size}`));
+      const [first] = await store.trialIds(sweep.id);
+      await store.transitionTrial(first!, ['queued'], 'running', { workers: ['w1'] });
+      work.push({
+        event: await redisWork(async () => {
+          await store.transitionTrial(first!, ['running'], 'completed');
+          await store.markSweepFinished(sweep.id);
+        }),
+        read: await redisWork(() => store.getSweep(sweep.id)),
+      });
+      assert.equal((await store.requireSweep(sweep.id)).counts.completed, 1);
+    }
+    assert.ok(work[0]!.event! > 0, 'the work is seen');
+    assert.deepEqual(work[1], work[0], `Redis commands at 10,000 trials vs at 100: ${JSON.stringify(work)}`);
+  });
+
+  it('cancelling costs the same Redis work per trial at 100 and 10,000 trials', async () => {
+    const perTrial: number[] = [];
+    for (const size of [100, 10_000]) {
+      const sweep = await store.createSweep(sweepInput(size, `cancel-${size}`));
+      const result = await redisWork(async () => {
+        const { cancelled } = await store.cancelSweep(sweep.id);
+        assert.equal(cancelled.length, size);
+      });
+      perTrial.push(result / size);
+      assert.equal((await store.requireSweep(sweep.id)).counts.cancelled, size);
+      assert.equal(await store.markSweepFinished(sweep.id), 'cancelled');
+    }
+    // The sweep-level steps are spread over fewer trials at 100: per trial it is at most a little more there.
+    assert.ok(perTrial[1]! <= perTrial[0]! && perTrial[1]! > perTrial[0]! * 0.9, `commands per trial: ${perTrial.join(' vs ')}`);
   });
 });

@@ -3,8 +3,8 @@ import { checkId, keys, type RedisKeys } from '@jvae/protocol';
 import {
   TRIAL_STATES,
   ashaRungs,
-  isTerminalTrialState,
   sweepState,
+  type RankableTrial,
   type SweepSpec,
   type SweepState,
   type TrialPlan,
@@ -24,6 +24,7 @@ import type {
 import { STOP_REASONS } from './records.js';
 import {
   ADD_CHECKPOINT,
+  CANCEL_TRIAL,
   RECORD_EVAL,
   RECORD_RUNG,
   REPORT_STEP,
@@ -79,7 +80,20 @@ export interface RungRecord {
   before: number[];
 }
 
+/** What ranks a trial, without the rest of its record: cheap to read for every trial of a large sweep. */
+export interface TrialStanding extends RankableTrial {
+  step: number;
+}
+
 type Hash = Record<string, string>;
+
+/** Cancel scripts sent at once, pipelined on the connection; bounds the replies held in memory. */
+const CANCEL_BATCH = 1000;
+
+/** The sweep hash field counting its trials in `state`. */
+function countField(state: TrialState): string {
+  return `n:${state}`;
+}
 
 /**
  * Sweeps, their trials, metric series, checkpoint records, ASHA rung records and stop
@@ -117,6 +131,7 @@ export class SweepStore {
       goal: spec.metric.goal,
       cancelled: '0',
       trialCount: String(input.plans.length),
+      ...Object.fromEntries(TRIAL_STATES.map((state) => [countField(state), state === 'queued' ? String(input.plans.length) : '0'])),
       createdAt: String(now),
       updatedAt: String(now),
     });
@@ -152,11 +167,10 @@ export class SweepStore {
     return (await this.getSweep(id))!;
   }
 
+  /** The sweep, its state and counts from the counters its trials' moves keep: one read whatever its size. */
   async getSweep(sweepId: string): Promise<SweepRecord | null> {
     const hash = await this.redis.hgetall(this.keys.sweep(sweepId));
-    if (!hash.id) return null;
-    const states = await this.trialStates(sweepId);
-    return decodeSweep(hash, states);
+    return hash.id ? decodeSweep(hash) : null;
   }
 
   /** Like getSweep, but an unknown id throws NotFoundError. */
@@ -180,12 +194,34 @@ export class SweepStore {
 
   /** The sweep's trials in index order. */
   async getTrials(sweepId: string): Promise<TrialRecord[]> {
+    return this.getTrialsById(await this.trialIds(sweepId));
+  }
+
+  /** The records of the trials that exist, in the order given. */
+  async getTrialsById(trialIds: readonly string[]): Promise<TrialRecord[]> {
+    if (trialIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of trialIds) pipeline.hgetall(this.keys.trial(id));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([, hash]) => hash as Hash).filter((hash) => hash.id).map(decodeTrial);
+  }
+
+  /** Every trial's id, state, metric and step in index order: what ranking and paging the sweep need. */
+  async trialStandings(sweepId: string): Promise<TrialStanding[]> {
     const ids = await this.trialIds(sweepId);
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.keys.trial(id));
+    for (const id of ids) pipeline.hmget(this.keys.trial(id), 'state', 'metric', 'step');
     const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([, hash]) => hash as Hash).filter((hash) => hash.id).map(decodeTrial);
+    const standings: TrialStanding[] = [];
+    replies.forEach(([, reply], i) => {
+      const [state, metric, step] = reply as (string | null)[];
+      if (!state) return;
+      const standing: TrialStanding = { id: ids[i]!, state: state as TrialState, step: int(step ?? undefined) };
+      if (metric !== null && metric !== undefined) standing.metric = Number(metric);
+      standings.push(standing);
+    });
+    return standings;
   }
 
   async getTrial(trialId: string): Promise<TrialRecord | null> {
@@ -225,7 +261,7 @@ export class SweepStore {
     const event: StoreEvent = { type: 'trial', sweepId, trialId, state: to, time: now };
     const [applied, previous] = (await TRANSITION_TRIAL.run(
       this.redis,
-      [this.keys.trial(trialId), ...this.events.streams(sweepId), this.keys.trialStop(trialId)],
+      this.moveKeys(sweepId, trialId),
       [from.join(','), to, now, EventLog.encode(event), this.events.sweepMaxLen, this.events.globalMaxLen, ...fields],
     )) as [number, string];
     return { applied: applied === 1, previous: previous === '' ? null : (previous as TrialState) };
@@ -381,26 +417,40 @@ export class SweepStore {
 
   /**
    * Cancels the sweep: queued trials become cancelled, running ones are asked to stop.
+   * One script per trial, pipelined, so cancelling costs the same per trial at any size.
    * Idempotent. Throws NotFoundError for an unknown sweep.
    */
   async cancelSweep(sweepId: string): Promise<CancelResult> {
     const sweepKey = this.keys.sweep(sweepId);
     if (!(await this.redis.exists(sweepKey))) throw new NotFoundError('sweep', sweepId);
     const now = Date.now();
+    const result: CancelResult = { cancelled: [], stopping: [] };
+    const ids = await this.trialIds(sweepId);
+    for (let start = 0; start < ids.length; start += CANCEL_BATCH) {
+      const batch = ids.slice(start, start + CANCEL_BATCH);
+      const outcomes = await Promise.all(
+        batch.map((trialId) => {
+          const event: StoreEvent = { type: 'trial', sweepId, trialId, state: 'cancelled', time: now };
+          return CANCEL_TRIAL.run(this.redis, this.moveKeys(sweepId, trialId), [
+            now,
+            EventLog.encode(event),
+            this.events.sweepMaxLen,
+            this.events.globalMaxLen,
+          ]);
+        }),
+      );
+      outcomes.forEach((outcome, i) => {
+        if (outcome === 'cancelled') result.cancelled.push(batch[i]!);
+        else if (outcome === 'stopping') result.stopping.push(batch[i]!);
+      });
+    }
+    // The sweep reads as cancelled, and its event is logged, only once its queued trials are:
+    // a watcher that sees the sweep final has every trial's change before it.
     const [[, previous]] = (await this.redis
       .multi()
       .hget(sweepKey, 'cancelled')
       .hset(sweepKey, 'cancelled', '1', 'updatedAt', String(now))
       .exec()) as [[Error | null, string | null], unknown];
-    const result: CancelResult = { cancelled: [], stopping: [] };
-    for (const id of await this.trialIds(sweepId)) {
-      const { applied, previous: state } = await this.transitionTrial(id, ['queued'], 'cancelled');
-      if (applied) result.cancelled.push(id);
-      else if (state === 'running' && (await this.stopRequest(id)) !== 'cancel') {
-        if (await this.requestStop(id, 'cancel')) result.stopping.push(id);
-      }
-    }
-    // Logged after the queued trials are cancelled, so a watcher's snapshot never shows them queued.
     if (previous !== '1') await this.events.append({ type: 'sweep', sweepId, state: 'cancelled', time: now });
     return result;
   }
@@ -412,8 +462,7 @@ export class SweepStore {
   async markSweepFinished(sweepId: string): Promise<SweepState | null> {
     const sweep = await this.getSweep(sweepId);
     if (!sweep || sweep.finishedAt > 0) return null;
-    const states = await this.trialStates(sweepId);
-    if (!states.every(isTerminalTrialState)) return null;
+    if (sweep.counts.queued + sweep.counts.running > 0) return null;
     const now = Date.now();
     if (!(await this.redis.hsetnx(this.keys.sweep(sweepId), 'finishedAt', String(now)))) return null;
     await this.redis.hset(this.keys.sweep(sweepId), 'updatedAt', String(now));
@@ -421,13 +470,9 @@ export class SweepStore {
     return sweep.state;
   }
 
-  private async trialStates(sweepId: string): Promise<TrialState[]> {
-    const ids = await this.trialIds(sweepId);
-    if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hget(this.keys.trial(id), 'state');
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([, state]) => state as TrialState).filter(Boolean);
+  /** The keys a script that moves a trial's state touches, in MOVE_TRIAL's order. */
+  private moveKeys(sweepId: string, trialId: string): string[] {
+    return [this.keys.trial(trialId), ...this.events.streams(sweepId), this.keys.trialStop(trialId), this.keys.sweep(sweepId)];
   }
 
   private async sweepIdOf(trialId: string): Promise<string | null> {
@@ -452,17 +497,16 @@ function numbers(values: Record<string, number | null>): Record<string, number> 
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v ?? NaN]));
 }
 
-function decodeSweep(hash: Hash, states: TrialState[]): SweepRecord {
+function decodeSweep(hash: Hash): SweepRecord {
   const cancelled = hash.cancelled === '1';
-  const counts = Object.fromEntries(TRIAL_STATES.map((s) => [s, 0])) as Record<TrialState, number>;
-  for (const state of states) counts[state] += 1;
+  const counts = Object.fromEntries(TRIAL_STATES.map((s) => [s, int(hash[countField(s)])])) as Record<TrialState, number>;
   return {
     id: hash.id!,
     name: hash.name ?? '',
     specText: hash.specText ?? '',
     spec: JSON.parse(hash.spec!) as SweepSpec,
     metric: { name: hash.metricName, goal: hash.goal } as SweepRecord['metric'],
-    state: sweepState(states, cancelled),
+    state: sweepState(counts, cancelled),
     cancelled,
     trialCount: int(hash.trialCount),
     counts,

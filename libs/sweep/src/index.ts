@@ -20,7 +20,7 @@ export { validateSweepSpec } from './validate-spec.js';
 export { UNSWEEPABLE_FIELDS } from './train-config.js';
 export { expandTrials, trialCount, MAX_TRIALS, type TrialPlan } from './expand-trials.js';
 export { ashaDecision, ashaRungs, type AshaDecision, type AshaDecisionInput } from './asha.js';
-export { bestTrial, rankTrials, type RankableTrial } from './rank.js';
+export { bestTrial, placeTrials, rankTrials, type Placed, type RankableTrial } from './rank.js';
 export {
   SWEEP_STATES,
   TERMINAL_TRIAL_STATES,
@@ -28,5 +28,6 @@ export {
   isTerminalTrialState,
   sweepState,
   type SweepState,
+  type TrialCounts,
   type TrialState,
 } from './states.js';

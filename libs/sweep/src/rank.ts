@@ -38,6 +38,18 @@ export function rankTrials<T extends RankableTrial>(trials: readonly T[], goal: 
   );
 }
 
+export interface Placed<T> {
+  trial: T;
+  /** Place among the trials with a finite metric (1 = best); null for the others. */
+  rank: number | null;
+}
+
+/** `rankTrials`, each trial with its place. */
+export function placeTrials<T extends RankableTrial>(trials: readonly T[], goal: MetricGoal): Placed<T>[] {
+  let place = 0;
+  return rankTrials(trials, goal).map((trial) => ({ trial, rank: hasMetric(trial) ? ++place : null }));
+}
+
 /** The best completed trial with a metric, else the best stopped one; undefined if neither exists. */
 export function bestTrial<T extends RankableTrial>(trials: readonly T[], goal: MetricGoal): T | undefined {
   return rankTrials(trials, goal).find((t) => hasMetric(t) && (t.state === 'completed' || t.state === 'stopped'));

@@ -22,7 +22,8 @@ describe('sweepState', () => {
   ];
   for (const [states, cancelled, expected] of cases) {
     it(`[${states.join(', ')}]${cancelled ? ' cancelled' : ''} → ${expected}`, () => {
-      assert.equal(sweepState(states, cancelled), expected);
+      const counts = Object.fromEntries(TRIAL_STATES.map((s) => [s, states.filter((t) => t === s).length])) as Record<TrialState, number>;
+      assert.equal(sweepState(counts, cancelled), expected);
     });
   }
 });

@@ -25,6 +25,7 @@ import type { SubmitSweepResponse as _jvae_v1_SubmitSweepResponse, SubmitSweepRe
 import type { Sweep as _jvae_v1_Sweep, Sweep__Output as _jvae_v1_Sweep__Output } from './jvae/v1/Sweep.js';
 import type { SweepEvent as _jvae_v1_SweepEvent, SweepEvent__Output as _jvae_v1_SweepEvent__Output } from './jvae/v1/SweepEvent.js';
 import type { Trial as _jvae_v1_Trial, Trial__Output as _jvae_v1_Trial__Output } from './jvae/v1/Trial.js';
+import type { TrialBatch as _jvae_v1_TrialBatch, TrialBatch__Output as _jvae_v1_TrialBatch__Output } from './jvae/v1/TrialBatch.js';
 import type { TrialCounts as _jvae_v1_TrialCounts, TrialCounts__Output as _jvae_v1_TrialCounts__Output } from './jvae/v1/TrialCounts.js';
 import type { UploadCheckpointResponse as _jvae_v1_UploadCheckpointResponse, UploadCheckpointResponse__Output as _jvae_v1_UploadCheckpointResponse__Output } from './jvae/v1/UploadCheckpointResponse.js';
 import type { WatchSweepRequest as _jvae_v1_WatchSweepRequest, WatchSweepRequest__Output as _jvae_v1_WatchSweepRequest__Output } from './jvae/v1/WatchSweepRequest.js';
@@ -60,6 +61,7 @@ export interface ProtoGrpcType {
       Sweep: MessageTypeDefinition<_jvae_v1_Sweep, _jvae_v1_Sweep__Output>
       SweepEvent: MessageTypeDefinition<_jvae_v1_SweepEvent, _jvae_v1_SweepEvent__Output>
       Trial: MessageTypeDefinition<_jvae_v1_Trial, _jvae_v1_Trial__Output>
+      TrialBatch: MessageTypeDefinition<_jvae_v1_TrialBatch, _jvae_v1_TrialBatch__Output>
       TrialCounts: MessageTypeDefinition<_jvae_v1_TrialCounts, _jvae_v1_TrialCounts__Output>
       UploadCheckpointResponse: MessageTypeDefinition<_jvae_v1_UploadCheckpointResponse, _jvae_v1_UploadCheckpointResponse__Output>
       WatchSweepRequest: MessageTypeDefinition<_jvae_v1_WatchSweepRequest, _jvae_v1_WatchSweepRequest__Output>

@@ -32,6 +32,7 @@ export * from './jvae/v1/SubmitSweepResponse.js';
 export * from './jvae/v1/Sweep.js';
 export * from './jvae/v1/SweepEvent.js';
 export * from './jvae/v1/Trial.js';
+export * from './jvae/v1/TrialBatch.js';
 export * from './jvae/v1/TrialCounts.js';
 export * from './jvae/v1/UploadCheckpointResponse.js';
 export * from './jvae/v1/WatchSweepRequest.js';

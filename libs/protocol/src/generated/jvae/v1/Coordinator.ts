@@ -70,14 +70,14 @@ export interface CoordinatorClient extends grpc.Client {
   downloadCheckpoint(argument: _jvae_v1_DownloadCheckpointRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_jvae_v1_CheckpointChunk__Output>;
   
   /**
-   * One sweep with all of its trials.
+   * One sweep with a page of its trials, best first (see GetSweepRequest).
    */
   GetSweep(argument: _jvae_v1_GetSweepRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_jvae_v1_Sweep__Output>): grpc.ClientUnaryCall;
   GetSweep(argument: _jvae_v1_GetSweepRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_jvae_v1_Sweep__Output>): grpc.ClientUnaryCall;
   GetSweep(argument: _jvae_v1_GetSweepRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_jvae_v1_Sweep__Output>): grpc.ClientUnaryCall;
   GetSweep(argument: _jvae_v1_GetSweepRequest, callback: grpc.requestCallback<_jvae_v1_Sweep__Output>): grpc.ClientUnaryCall;
   /**
-   * One sweep with all of its trials.
+   * One sweep with a page of its trials, best first (see GetSweepRequest).
    */
   getSweep(argument: _jvae_v1_GetSweepRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_jvae_v1_Sweep__Output>): grpc.ClientUnaryCall;
   getSweep(argument: _jvae_v1_GetSweepRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_jvae_v1_Sweep__Output>): grpc.ClientUnaryCall;
@@ -186,16 +186,22 @@ export interface CoordinatorClient extends grpc.Client {
   uploadCheckpoint(callback: grpc.requestCallback<_jvae_v1_UploadCheckpointResponse__Output>): grpc.ClientWritableStream<_jvae_v1_CheckpointChunk>;
   
   /**
-   * A full snapshot first, then every change of the sweep or its trials as
-   * it happens. The stream ends after the snapshot that shows the sweep in a
-   * final state (COMPLETED, FAILED or CANCELLED).
+   * Deltas: a snapshot of the sweep without its trials first, then every
+   * trial in `trials` batches, then each change as it happens (`trial`, and a
+   * new `snapshot` whenever the sweep's own state changes). A client keeps a
+   * map of trials by id and replaces an entry with each message that carries
+   * it. The stream ends after the snapshot that shows the sweep in a final
+   * state (COMPLETED, FAILED or CANCELLED).
    */
   WatchSweep(argument: _jvae_v1_WatchSweepRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_jvae_v1_SweepEvent__Output>;
   WatchSweep(argument: _jvae_v1_WatchSweepRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_jvae_v1_SweepEvent__Output>;
   /**
-   * A full snapshot first, then every change of the sweep or its trials as
-   * it happens. The stream ends after the snapshot that shows the sweep in a
-   * final state (COMPLETED, FAILED or CANCELLED).
+   * Deltas: a snapshot of the sweep without its trials first, then every
+   * trial in `trials` batches, then each change as it happens (`trial`, and a
+   * new `snapshot` whenever the sweep's own state changes). A client keeps a
+   * map of trials by id and replaces an entry with each message that carries
+   * it. The stream ends after the snapshot that shows the sweep in a final
+   * state (COMPLETED, FAILED or CANCELLED).
    */
   watchSweep(argument: _jvae_v1_WatchSweepRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_jvae_v1_SweepEvent__Output>;
   watchSweep(argument: _jvae_v1_WatchSweepRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_jvae_v1_SweepEvent__Output>;
@@ -221,7 +227,7 @@ export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
   DownloadCheckpoint: grpc.handleServerStreamingCall<_jvae_v1_DownloadCheckpointRequest__Output, _jvae_v1_CheckpointChunk>;
   
   /**
-   * One sweep with all of its trials.
+   * One sweep with a page of its trials, best first (see GetSweepRequest).
    */
   GetSweep: grpc.handleUnaryCall<_jvae_v1_GetSweepRequest__Output, _jvae_v1_Sweep>;
   
@@ -264,9 +270,12 @@ export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
   UploadCheckpoint: grpc.handleClientStreamingCall<_jvae_v1_CheckpointChunk__Output, _jvae_v1_UploadCheckpointResponse>;
   
   /**
-   * A full snapshot first, then every change of the sweep or its trials as
-   * it happens. The stream ends after the snapshot that shows the sweep in a
-   * final state (COMPLETED, FAILED or CANCELLED).
+   * Deltas: a snapshot of the sweep without its trials first, then every
+   * trial in `trials` batches, then each change as it happens (`trial`, and a
+   * new `snapshot` whenever the sweep's own state changes). A client keeps a
+   * map of trials by id and replaces an entry with each message that carries
+   * it. The stream ends after the snapshot that shows the sweep in a final
+   * state (COMPLETED, FAILED or CANCELLED).
    */
   WatchSweep: grpc.handleServerStreamingCall<_jvae_v1_WatchSweepRequest__Output, _jvae_v1_SweepEvent>;
   

@@ -4,8 +4,26 @@
 
 export interface GetSweepRequest {
   'id'?: (string);
+  /**
+   * Trials to return, best first by the sweep's metric (the ranking of
+   * `jvae sweep status`); 0 = up to 1000, and more than 1000 counts as 1000.
+   */
+  'limit'?: (number);
+  /**
+   * Trials of the ranking to skip before the first one returned.
+   */
+  'offset'?: (number);
 }
 
 export interface GetSweepRequest__Output {
   'id': (string);
+  /**
+   * Trials to return, best first by the sweep's metric (the ranking of
+   * `jvae sweep status`); 0 = up to 1000, and more than 1000 counts as 1000.
+   */
+  'limit': (number);
+  /**
+   * Trials of the ranking to skip before the first one returned.
+   */
+  'offset': (number);
 }

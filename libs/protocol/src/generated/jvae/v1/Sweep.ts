@@ -84,7 +84,8 @@ export interface Sweep {
   'createdAt'?: (number | string | Long);
   'updatedAt'?: (number | string | Long);
   /**
-   * Filled by GetSweep and WatchSweep snapshots, ordered by trial index.
+   * GetSweep's page of trials, best first; empty in listings and in
+   * WatchSweep snapshots.
    */
   'trials'?: (_jvae_v1_Trial)[];
   'counts'?: (_jvae_v1_TrialCounts | null);
@@ -96,6 +97,10 @@ export interface Sweep {
    * Why the sweep failed, when it did.
    */
   'error'?: (string);
+  /**
+   * Number of trials of the sweep (all pages together).
+   */
+  'totalTrials'?: (number);
 }
 
 export interface Sweep__Output {
@@ -117,7 +122,8 @@ export interface Sweep__Output {
   'createdAt': (number);
   'updatedAt': (number);
   /**
-   * Filled by GetSweep and WatchSweep snapshots, ordered by trial index.
+   * GetSweep's page of trials, best first; empty in listings and in
+   * WatchSweep snapshots.
    */
   'trials': (_jvae_v1_Trial__Output)[];
   'counts': (_jvae_v1_TrialCounts__Output | null);
@@ -129,4 +135,8 @@ export interface Sweep__Output {
    * Why the sweep failed, when it did.
    */
   'error': (string);
+  /**
+   * Number of trials of the sweep (all pages together).
+   */
+  'totalTrials': (number);
 }

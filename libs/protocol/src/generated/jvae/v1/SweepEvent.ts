@@ -4,10 +4,11 @@
 import type { Sweep as _jvae_v1_Sweep, Sweep__Output as _jvae_v1_Sweep__Output } from '../../jvae/v1/Sweep.js';
 import type { Trial as _jvae_v1_Trial, Trial__Output as _jvae_v1_Trial__Output } from '../../jvae/v1/Trial.js';
 import type { MetricPoint as _jvae_v1_MetricPoint, MetricPoint__Output as _jvae_v1_MetricPoint__Output } from '../../jvae/v1/MetricPoint.js';
+import type { TrialBatch as _jvae_v1_TrialBatch, TrialBatch__Output as _jvae_v1_TrialBatch__Output } from '../../jvae/v1/TrialBatch.js';
 
 export interface SweepEvent {
   /**
-   * The whole sweep with its trials: first message, and again whenever the
+   * The sweep without its trials: first message, and again whenever the
    * sweep's own state changes.
    */
   'snapshot'?: (_jvae_v1_Sweep | null);
@@ -19,12 +20,18 @@ export interface SweepEvent {
    * A metric report (only with WatchSweepRequest.metrics).
    */
   'metric'?: (_jvae_v1_MetricPoint | null);
-  'event'?: "snapshot"|"trial"|"metric";
+  /**
+   * Trials as they are now: after the first snapshot every trial of the
+   * sweep, in batches in index order; again should the watch have fallen
+   * behind the sweep's event stream.
+   */
+  'trials'?: (_jvae_v1_TrialBatch | null);
+  'event'?: "snapshot"|"trial"|"metric"|"trials";
 }
 
 export interface SweepEvent__Output {
   /**
-   * The whole sweep with its trials: first message, and again whenever the
+   * The sweep without its trials: first message, and again whenever the
    * sweep's own state changes.
    */
   'snapshot'?: (_jvae_v1_Sweep__Output | null);
@@ -36,5 +43,11 @@ export interface SweepEvent__Output {
    * A metric report (only with WatchSweepRequest.metrics).
    */
   'metric'?: (_jvae_v1_MetricPoint__Output | null);
-  'event'?: "snapshot"|"trial"|"metric";
+  /**
+   * Trials as they are now: after the first snapshot every trial of the
+   * sweep, in batches in index order; again should the watch have fallen
+   * behind the sweep's event stream.
+   */
+  'trials'?: (_jvae_v1_TrialBatch__Output | null);
+  'event'?: "snapshot"|"trial"|"metric"|"trials";
 }

@@ -103,6 +103,11 @@ export interface Trial {
   'createdAt'?: (number | string | Long);
   'startedAt'?: (number | string | Long);
   'finishedAt'?: (number | string | Long);
+  /**
+   * Place in the sweep's ranking among the trials with a metric (1 = best);
+   * 0 without a metric, and in WatchSweep messages (the client ranks).
+   */
+  'rank'?: (number);
   '_metric'?: "metric";
 }
 
@@ -151,5 +156,10 @@ export interface Trial__Output {
   'createdAt': (number);
   'startedAt': (number);
   'finishedAt': (number);
+  /**
+   * Place in the sweep's ranking among the trials with a metric (1 = best);
+   * 0 without a metric, and in WatchSweep messages (the client ranks).
+   */
+  'rank': (number);
   '_metric'?: "metric";
 }
