@@ -83,7 +83,9 @@ class ScaleBench {
     });
     await this.measure('getSweep', trials, async () => {
       const sweep = await this.coordinator.getSweep({ id: sweepId, limit: FIRST_PAGE, offset: 0 });
-      if (sweep.trials.length !== Math.min(FIRST_PAGE, trials)) throw new Error(`GetSweep returned ${sweep.trials.length} trials, expected ${Math.min(FIRST_PAGE, trials)}`);
+      if (sweep.trials.length !== Math.min(FIRST_PAGE, trials) || sweep.totalTrials !== trials) {
+        throw new Error(`GetSweep returned ${sweep.trials.length} trials of ${sweep.totalTrials}, expected ${Math.min(FIRST_PAGE, trials)} of ${trials}`);
+      }
     });
     await this.reconcilePass(trials);
     await this.measure('cancel', trials, async () => {
