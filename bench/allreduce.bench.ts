@@ -16,10 +16,11 @@
 // one row per ring and size: ranks, bytes, busBandwidth, ratioVsTcp, plus
 // tcpBandwidth, grpcBandwidth, ratioVsGrpc, float16 and the spread (min, max)
 // of the bus bandwidth over the operations.
-import { fork, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { BenchChild } from './bench-child.js';
 
 const RANK_SCRIPT = new URL('./allreduce-rank.ts', import.meta.url).pathname;
+const spawnRank = () => new BenchChild(RANK_SCRIPT);
 const MB = 1e6;
 const WARMUP = 2;
 /** Repetitions per size: enough operations to take a median, few enough to keep the run under two minutes. */
@@ -70,40 +71,6 @@ function readOptions() {
   };
 }
 
-/** A child process answering one IPC message per command. */
-class Child {
-  private readonly process: ChildProcess;
-  private readonly replies: object[] = [];
-  private readonly waiters: Array<(reply: object) => void> = [];
-
-  constructor() {
-    this.process = fork(RANK_SCRIPT, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.process.on('message', (reply: object) => {
-      const waiter = this.waiters.shift();
-      if (waiter) waiter(reply);
-      else this.replies.push(reply);
-    });
-  }
-
-  send(command: object): void {
-    this.process.send(command);
-  }
-
-  ask<T>(command: object): Promise<T> {
-    this.send(command);
-    const queued = this.replies.shift();
-    if (queued) return Promise.resolve(queued as T);
-    return new Promise((resolve, reject) => {
-      this.waiters.push((reply) => resolve(reply as T));
-      this.process.once('exit', (code) => reject(new Error(`bench child exited with ${code}`)));
-    });
-  }
-
-  stop(): void {
-    this.process.kill();
-  }
-}
-
 type Run = { seconds: number[]; check: number };
 
 const median = (values: number[]) => {
@@ -114,9 +81,9 @@ const median = (values: number[]) => {
 
 /** How a baseline's two child processes are linked, and which of them time transfers. */
 interface Pair {
-  setUp(a: Child, b: Child): Promise<void>;
+  setUp(a: BenchChild, b: BenchChild): Promise<void>;
   /** Called before each size; returns the children that run it. */
-  before(bytes: number, a: Child, b: Child): Promise<Child[]>;
+  before(bytes: number, a: BenchChild, b: BenchChild): Promise<BenchChild[]>;
 }
 
 const TCP: Pair = {
@@ -140,8 +107,8 @@ const GRPC: Pair = {
 
 /** Median rate (MB/s) of moving each size between two child processes. */
 async function pairRates(sizes: number[], pair: Pair): Promise<Map<number, number>> {
-  const a = new Child();
-  const b = new Child();
+  const a = spawnRank();
+  const b = spawnRank();
   try {
     await pair.setUp(a, b);
     const rates = new Map<number, number>();
@@ -163,7 +130,7 @@ interface RingSetting {
 }
 
 async function ringRows(world: number, sizes: number[], base: Baselines, setting: RingSetting): Promise<Row[]> {
-  const ranks = Array.from({ length: world }, () => new Child());
+  const ranks = Array.from({ length: world }, () => spawnRank());
   try {
     const addresses = await Promise.all(
       ranks.map((r, rank) => r.ask<{ address: string }>({ role: 'ring', rank, world, ...setting })),
