@@ -141,6 +141,8 @@ export interface ClusterOptions {
   lockMs?: number;
   /** More environment for every worker (JVAE_RING_TIMEOUT_MS, JVAE_GANG_JOIN_MS, ...). */
   workerEnv?: Record<string, string>;
+  /** The Redis every process uses (default REDIS_URL, the test runner's). */
+  redisUrl?: string;
 }
 
 /** Sweep spec fields on top of the tiny defaults of `Cluster.spec`. */
@@ -169,6 +171,7 @@ export class Cluster {
     readonly prefix: string,
     readonly dir: string,
     readonly grpcAddress: string,
+    readonly redisUrl: string,
     readonly redis: Redis,
     readonly store: SweepStore,
     private readonly options: ClusterOptions,
@@ -185,9 +188,10 @@ export class Cluster {
   /** Starts the coordinator and the workers and waits until each is taking work; cleans up if any fails. */
   static async start(options: ClusterOptions = {}): Promise<Cluster> {
     const dir = await mkdtemp(join(tmpdir(), 'jvae-e2e-'));
-    const redis = new Redis(REDIS_URL);
+    const redisUrl = options.redisUrl ?? REDIS_URL;
+    const redis = new Redis(redisUrl);
     const prefix = `jvae-test-${randomBytes(4).toString('hex')}`;
-    const cluster = new Cluster(prefix, dir, `127.0.0.1:${await freePort()}`, redis, new SweepStore(redis, prefix), options);
+    const cluster = new Cluster(prefix, dir, `127.0.0.1:${await freePort()}`, redisUrl, redis, new SweepStore(redis, prefix), options);
     try {
       await writeIdxDataset(cluster.datasetDir);
       await mkdir(join(dir, 'work'));
@@ -240,7 +244,7 @@ export class Cluster {
     return {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      REDIS_URL,
+      REDIS_URL: this.redisUrl,
       JVAE_PREFIX: this.prefix,
       JVAE_COORDINATOR: this.grpcAddress,
       JVAE_TOKEN: this.token,

@@ -2,7 +2,7 @@
 // The coordinator process: `jvae-coordinator [--workers N]`.
 // Prints `coordinator listening grpc=HOST:PORT http=HOST:PORT` on stdout once serving.
 import { parseArgs } from 'node:util';
-import { coordinatorReadyLine } from '@jvae/orchestration';
+import { coordinatorReadyLine, ignoreBrokenPipes } from '@jvae/orchestration';
 import { ConfigError } from '@jvae/protocol';
 import { startCoordinator } from './coordinator.js';
 
@@ -31,6 +31,7 @@ function readWorkers(): number | undefined {
 }
 
 async function main(): Promise<void> {
+  ignoreBrokenPipes();
   const coordinator = await startCoordinator({ workers: readWorkers() });
   console.log(coordinatorReadyLine(coordinator.grpcAddress, coordinator.httpAddress));
   let stopping = false;

@@ -1,6 +1,7 @@
 // The worker process: `node --import tsx apps/worker/src/main.ts`. Settings come from the
 // environment (see WorkerSettings and loadConfig). The first SIGTERM or SIGINT, even one that
 // arrives while starting, stops it gracefully and it exits 0; a second one kills it.
+import { ignoreBrokenPipes } from '@jvae/orchestration';
 import { loadConfig } from '@jvae/protocol';
 import { TrialWorker } from './trial-worker.js';
 import { readWorkerSettings } from './worker-settings.js';
@@ -23,6 +24,7 @@ function onSignal(): void {
   else stopRequested = true;
 }
 
+ignoreBrokenPipes();
 process.once('SIGTERM', onSignal);
 process.once('SIGINT', onSignal);
 try {

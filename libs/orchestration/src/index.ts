@@ -17,5 +17,6 @@ export type { WorkerPoolOptions } from './worker-pool.js';
 export { CoordinatorProcess, COORDINATOR_READY, coordinatorReadyLine } from './coordinator-process.js';
 export type { CoordinatorProcessOptions } from './coordinator-process.js';
 export { binCommand } from './package-bin.js';
+export { ignoreBrokenPipes } from './broken-pipes.js';
 export { chooseFollowers, comparePriority, reformMembers } from './gang-plan.js';
 export type { GangCandidate } from './gang-plan.js';
