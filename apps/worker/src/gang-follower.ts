@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RingError, type GradSyncServer } from '@jvae/gradsync';
-import type { Rendezvous, SweepStore, TrialGangs } from '@jvae/store';
+import type { Rendezvous, SweepStore, TrialGangs, WorkerRegistry } from '@jvae/store';
 import { isTerminalTrialState } from '@jvae/sweep';
 import { RankReducer } from './rank-reducer.js';
 import { TrialAttempt, type TrialAttemptDeps } from './trial-attempt.js';
@@ -8,6 +8,7 @@ import { TrialInterrupt } from './trial-interrupt.js';
 
 export interface GangFollowerDeps extends TrialAttemptDeps {
   gangs: TrialGangs;
+  registry: WorkerRegistry;
   server: GradSyncServer;
   /** Silence after which a ring peer counts as gone. */
   ringTimeoutMs: number;
@@ -19,7 +20,8 @@ export interface GangFollowerDeps extends TrialAttemptDeps {
 /**
  * A worker whose seat a leader claimed: trains its rank of the trial at every generation it is
  * a member of, until the trial is trained, its leader stops it, or no new generation includes
- * it in time (the leader died or re-formed without it); then frees its seat.
+ * it in time (the leader re-formed without it, or died: its job then goes to another worker,
+ * this one soon among them); then frees its seat.
  */
 export class GangFollower {
   constructor(private readonly deps: GangFollowerDeps) {}
@@ -84,7 +86,7 @@ export class GangFollower {
 
   /** The first generation after `after` that includes this worker; null once none comes in time. */
   private async nextGeneration(trialId: string, after: number, signal: AbortSignal): Promise<Rendezvous | null> {
-    const { gangs, workerId, reformWaitMs, pollMs } = this.deps;
+    const { gangs, registry, workerId, reformWaitMs, pollMs } = this.deps;
     const deadline = Date.now() + reformWaitMs;
     while (Date.now() < deadline) {
       const seat = await gangs.seat(workerId);
@@ -92,6 +94,8 @@ export class GangFollower {
       const rendezvous = await gangs.rendezvous(trialId);
       if (!rendezvous) return null;
       if (rendezvous.generation > after) return rendezvous.members.includes(workerId) ? rendezvous : null;
+      const leader = (await registry.list()).find((w) => w.id === rendezvous.members[0]);
+      if (after > 0 && (!leader || leader.state === 'lost')) return null;
       await sleep(pollMs, undefined, { signal });
     }
     return null;

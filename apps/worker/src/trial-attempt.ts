@@ -132,7 +132,7 @@ export class TrialAttempt {
       const trainer = await Trainer.open(config, dataset, {
         ...(this.deps.threads === undefined ? {} : { threads: this.deps.threads }),
         ...(this.deps.backend === undefined ? {} : { backend: this.deps.backend }),
-        ...(this.gang ? { rank: this.gang.rank, world: this.gang.world, reducer: this.gang.reducer } : {}),
+        ...(this.sharded ? { rank: this.gang!.rank, world: this.gang!.world, reducer: this.gang!.reducer } : {}),
         resume,
         trialId: this.trial.id,
         signal: this.signal,
@@ -185,6 +185,11 @@ export class TrialAttempt {
     return state;
   }
 
+  /** Whether the trial is trained by more than this rank (a gang of one trains like a single worker). */
+  private get sharded(): boolean {
+    return !!this.gang && this.gang.world > 1;
+  }
+
   /** Whether this worker reports for the trial: it trains it alone, or as rank 0. */
   private get leads(): boolean {
     return !this.gang || this.gang.rank === 0;
@@ -233,9 +238,9 @@ export class TrialAttempt {
   }
 
   private stop(reason: InterruptReason): void {
-    if (!this.gang) return this.fail(new TrialInterrupt(reason));
+    if (!this.sharded) return this.fail(new TrialInterrupt(reason));
     this.pendingStop ??= reason;
-    this.gang.reducer.requestStop();
+    this.gang!.reducer.requestStop();
   }
 
   /** Aborts the attempt with `reason`: a TrialInterrupt, or the error the trial fails with. */

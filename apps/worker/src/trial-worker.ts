@@ -78,7 +78,7 @@ export class TrialWorker {
     const server = await GradSyncServer.start({ ...settings.gradsync, token: config.token, tls: config.tls });
     try {
       const store = new SweepStore(redis, config.prefix);
-      const registry = new WorkerRegistry(redis, config.prefix);
+      const registry = new WorkerRegistry(redis, config.prefix, { heartbeatMs: settings.heartbeatMs });
       const gangs = new TrialGangs(redis, config.prefix);
       // A worker starting anew is committed to nothing, whatever an earlier process of its id held.
       await gangs.clearSeat(settings.id);
@@ -97,7 +97,7 @@ export class TrialWorker {
       const runner = new TrialRunner({ ...attemptDeps, gang: { gangs, leader, server, ringTimeoutMs } });
       // A broken ring's leader re-forms once a dead member's heartbeat is stale (GangLeader.reform).
       const reformWaitMs = ringTimeoutMs + 2 * (registry.lostAfterMs + registry.heartbeatMs) + settings.gangJoinMs;
-      const follower = new GangFollower({ ...attemptDeps, gangs, server, ringTimeoutMs, reformWaitMs, pollMs: SEAT_POLL_MS });
+      const follower = new GangFollower({ ...attemptDeps, gangs, registry, server, ringTimeoutMs, reformWaitMs, pollMs: SEAT_POLL_MS });
       const presence = new RegistryPresence(
         registry,
         {

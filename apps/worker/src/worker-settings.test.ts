@@ -23,6 +23,7 @@ test('reads every variable', () => {
     JVAE_GRADSYNC_LISTEN: '10.0.0.2:7000',
     JVAE_RING_TIMEOUT_MS: '5000',
     JVAE_GANG_JOIN_MS: '0',
+    JVAE_HEARTBEAT_MS: '500',
   });
   assert.deepEqual(settings, {
     id: 'gpu-0',
@@ -33,6 +34,7 @@ test('reads every variable', () => {
     gradsync: { listen: '10.0.0.2:7000' },
     ringTimeoutMs: 5000,
     gangJoinMs: 0,
+    heartbeatMs: 500,
   });
 });
 

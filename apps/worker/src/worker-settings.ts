@@ -20,6 +20,8 @@ export interface WorkerSettings {
   ringTimeoutMs: number;
   /** JVAE_GANG_JOIN_MS: how long a leader waits for `replicas.max` members before starting with `replicas.min` (default 10 000). */
   gangJoinMs: number;
+  /** JVAE_HEARTBEAT_MS: how often the worker heartbeats in the registry (default 2000); three missed ones make it lost. */
+  heartbeatMs: number;
 }
 
 /** A registry id from the host name and pid, with anything an id may not hold replaced. */
@@ -46,6 +48,7 @@ export function readWorkerSettings(env: Env = process.env): WorkerSettings {
     gradsync: loadGradSyncSettings(env),
     ringTimeoutMs: envInteger(env, 'JVAE_RING_TIMEOUT_MS', 1000) ?? 30_000,
     gangJoinMs: envInteger(env, 'JVAE_GANG_JOIN_MS', 0) ?? 10_000,
+    heartbeatMs: envInteger(env, 'JVAE_HEARTBEAT_MS', 100) ?? 2000,
     ...(threads === undefined ? {} : { threads }),
   };
 }
