@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { WorkerRegistry } from '@jvae/store';
 import { Cluster, eventually } from './harness.js';
 
-const STEPS = 40;
+/** Long enough for the CLI to see the trial running on both ranks. */
+const STEPS = 100;
 
 let cluster: Cluster;
 
@@ -50,6 +51,16 @@ test('a trial of 2 replicas on 2 workers: both train it, to the loss of one work
       return trial.state === 'running' && trial.workers.length === 2 && busy.length === 2 ? trial.workers : undefined;
     });
     assert.deepEqual([...shown].sort(), ['w1', 'w2']);
+    const [status, workers] = await Promise.all([
+      cluster.cliJson<{ trials: { workers: { id: string; rank: number }[]; world: number }[] }>(['sweep', 'status', sweepId]),
+      cluster.cliJson<{ id: string; trial: string | null; rank: number | null }[]>(['workers', 'list']),
+    ]);
+    assert.equal(status.trials[0]!.world, 2);
+    assert.deepEqual(status.trials[0]!.workers, shown.map((id, rank) => ({ id, rank })));
+    assert.deepEqual(
+      workers.filter((w) => w.trial === trialId).map((w) => [w.id, w.rank]).sort(),
+      shown.map((id, rank) => [id, rank]).sort(),
+    );
     const [parallel] = await cluster.waitForSweepEnd(sweepId);
     assert.equal(parallel!.state, 'completed', parallel!.error);
     assert.equal(parallel!.step, STEPS);

@@ -177,7 +177,7 @@ export function formatWorkers(workers: Worker__Output[], now = Date.now()): stri
     w.backend || '-',
     String(w.threads || '-'),
     stateName(w.state),
-    w.currentTrial || '-',
+    w.currentTrial ? `${w.currentTrial}${w.rank === undefined ? '' : ` (rank ${w.rank})`}` : '-',
     formatAge(w.lastHeartbeat, now),
     w.device,
   ]);

@@ -20,6 +20,7 @@ import { GrpcError, toServiceError } from './grpc-error.js';
 import { protoGoal, protoSweepState, toProtoCheckpoint, toProtoWorker } from './proto-mapping.js';
 import { bestTrialId } from './sweep-page.js';
 import { SweepViews } from './sweep-views.js';
+import { withRanks } from './worker-ranks.js';
 import { streamSweepWatch } from './watch-sweep-stream.js';
 
 /** A local pool larger than this is a typo, not a plan. */
@@ -116,7 +117,7 @@ export class CoordinatorService {
   }
 
   private async workers(): Promise<ListWorkersResponse> {
-    return { workers: (await this.deps.registry.list()).map(toProtoWorker) };
+    return { workers: (await withRanks(this.deps.store, await this.deps.registry.list())).map(toProtoWorker) };
   }
 
   private scale(count: number): ScaleWorkersResponse {

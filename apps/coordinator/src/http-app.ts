@@ -11,6 +11,7 @@ import type { CoordinatorMetrics } from './coordinator-metrics.js';
 import { requireToken } from './http-auth.js';
 import { HttpError } from './http-error.js';
 import { readSweepPage } from './sweep-page.js';
+import { withRanks } from './worker-ranks.js';
 import type { TrialTraversals } from './traversals/trial-traversals.js';
 
 /** Points of each trial's series sent to the dashboard (the most recent ones). */
@@ -100,7 +101,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
 
   app.get('/api/workers', async (_req, res, next) => {
     try {
-      res.json({ workers: await registry.list() });
+      res.json({ workers: await withRanks(store, await registry.list()) });
     } catch (error) {
       next(error);
     }

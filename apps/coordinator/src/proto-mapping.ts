@@ -115,7 +115,7 @@ export function toProtoMetric(trialId: string, point: StoredPoint): MetricPoint 
   return { trialId, step: point.step, time: point.time, values: point.values };
 }
 
-export function toProtoWorker(worker: WorkerView): Worker {
+export function toProtoWorker(worker: WorkerView & { rank?: number }): Worker {
   return {
     id: worker.id,
     host: worker.host,
@@ -127,5 +127,6 @@ export function toProtoWorker(worker: WorkerView): Worker {
     startedAt: worker.startedAt,
     threads: worker.threads,
     device: worker.device,
+    ...(worker.rank === undefined ? {} : { rank: worker.rank }),
   };
 }

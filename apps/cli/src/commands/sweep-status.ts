@@ -12,7 +12,7 @@ export const sweepStatusCommand: Command = {
   details: [
     `Shows the best ${DEFAULT_SHOWN} trials unless --limit says otherwise; --offset N skips the first N of the ranking.`,
     'With --json: {id, name, state, metric, goal, bestTrialId, error, counts, totalTrials, createdAt, updatedAt,',
-    'trials: [{id, index, rank, state, step, totalSteps, metric, metrics, params, workers, error, checkpoint, ...}]},',
+    'trials: [{id, index, rank, state, step, totalSteps, metric, metrics, params, workers: [{id, rank}], world, error, checkpoint, ...}]},',
     'trials best first: all of them unless --limit or --offset is given.',
     COORDINATOR_ENV_HELP,
   ].join('\n'),

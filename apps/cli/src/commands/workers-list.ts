@@ -6,7 +6,7 @@ import { booleanFlag } from '../flags.js';
 export const workersListCommand: Command = {
   path: ['workers', 'list'],
   summary: 'List workers: id, host, pid, backend, state, trial and last heartbeat',
-  details: `Workers that missed their heartbeats are shown as lost until they are pruned.\n${COORDINATOR_ENV_HELP}`,
+  details: `Workers that missed their heartbeats are shown as lost until they are pruned. A rank of a data-parallel trial shows its rank\n(--json: {id, host, pid, backend, state, trial, rank, ...}).\n${COORDINATOR_ENV_HELP}`,
   options: {
     json: { type: 'boolean', description: 'Print a JSON array of workers' },
   },

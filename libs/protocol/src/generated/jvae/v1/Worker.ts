@@ -74,6 +74,12 @@ export interface Worker {
    * Free-text description of the accelerator (e.g. "NVIDIA H100", "cpu x16").
    */
   'device'?: (string);
+  /**
+   * Its rank in `current_trial`'s gang when that trial is data-parallel (0
+   * leads); unset otherwise.
+   */
+  'rank'?: (number);
+  '_rank'?: "rank";
 }
 
 export interface Worker__Output {
@@ -99,4 +105,10 @@ export interface Worker__Output {
    * Free-text description of the accelerator (e.g. "NVIDIA H100", "cpu x16").
    */
   'device': (string);
+  /**
+   * Its rank in `current_trial`'s gang when that trial is data-parallel (0
+   * leads); unset otherwise.
+   */
+  'rank'?: (number);
+  '_rank'?: "rank";
 }
