@@ -102,9 +102,27 @@ test('a rank killed mid-trial (replicas 1..2): the leader re-forms alone from th
   }),
 );
 
+test('a worker started later joins a running trial below replicas.max at its next checkpoint', { timeout: 180_000 }, () =>
+  cluster.explainFailure(async () => {
+    // One worker is left (the previous test killed the other): the trial starts on it alone.
+    const sweepId = await cluster.submit(spec('dp-grow', { min: 1, max: 2 }, { steps: 100 }));
+    const [trialId] = await cluster.store.trialIds(sweepId);
+    await eventually('the trial running alone with a checkpoint', async () => {
+      const trial = await cluster.store.requireTrial(trialId!);
+      return trial.state === 'running' && trial.workers.length === 1 && (trial.checkpointStep ?? 0) >= 10 ? trial : undefined;
+    });
+    await cluster.startWorker('w3');
+    const grown = await runningOnTwo(trialId!);
+    assert.ok(grown.workers.includes('w3'));
+    const [end] = await cluster.waitForSweepEnd(sweepId);
+    assert.equal(end!.state, 'completed', end!.error);
+    assert.equal(end!.step, 100);
+    assert.match(cluster.worker('w3').output, new RegExp(`trial ${trialId}: training rank 1 of 2, .* from step [1-9]\\d* to 100`));
+  }),
+);
+
 test('a rank killed with replicas 2..2: the trial waits in the queue, then re-forms with a worker started later', { timeout: 240_000 }, () =>
   cluster.explainFailure(async () => {
-    await cluster.startWorker('w3');
     const sweepId = await cluster.submit(spec('dp-rejoin', { min: 2, max: 2 }, { steps: 60 }));
     const [trialId] = await cluster.store.trialIds(sweepId);
     const before = await runningOnTwo(trialId!);

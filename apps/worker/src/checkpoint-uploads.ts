@@ -18,6 +18,8 @@ export interface CheckpointUploadsDeps {
   signal: AbortSignal;
   /** An upload refused for good (not a transient failure) while training goes on. */
   onRefused: (err: unknown) => void;
+  /** A checkpoint of `step` is now stored by the coordinator. */
+  onStored?: (step: number) => void;
   log: (message: string) => void;
 }
 
@@ -123,6 +125,7 @@ export class CheckpointUploads {
         );
         this.uploaded = Math.max(this.uploaded, kept.step);
         log(`trial ${trialId}: checkpoint ${id} at step ${kept.step} uploaded`);
+        this.deps.onStored?.(kept.step);
       } catch (err) {
         if (this.stopped.aborted) return;
         if (current.superseded.signal.aborted) {

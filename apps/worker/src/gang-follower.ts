@@ -73,7 +73,8 @@ export class GangFollower {
       log(`trial ${trial.id}: rank ${rank} trained to step ${attempt.step}`);
       return true;
     } catch (err) {
-      if (err instanceof TrialInterrupt) return true;
+      // Stopped with its leader: the trial ended (its rendezvous goes), or it re-forms bigger.
+      if (err instanceof TrialInterrupt) return false;
       if (err instanceof RingError) {
         log(`trial ${trial.id}: rank ${rank} of generation ${rendezvous.generation}: ${err.message}`);
         return false;

@@ -53,14 +53,28 @@ export class GangLeader {
     }
   }
 
+  /** Whether a gang of `current`'s size could take in a free worker now. */
+  async canGrow(trial: TrialRecord, current: Rendezvous): Promise<boolean> {
+    if (current.members.length >= trial.replicas.max) return false;
+    const { workers, seats } = await this.others();
+    return candidates(workers, seats).some((c) => c.forming === undefined);
+  }
+
   /**
-   * After generation `failed` broke: waits until a dead member's heartbeat is stale, then
-   * re-forms with the live members (and free workers, up to `replicas.max`), from the trial's
-   * latest checkpoint. Null when fewer than `replicas.min` remain: the trial goes back to the queue.
+   * After generation `failed` ended (its ring broke, or free workers can join): waits until a
+   * dead member's heartbeat is stale (`waitForLost`), then re-forms with the live members and
+   * free workers, up to `replicas.max`, from the trial's latest checkpoint. Null when fewer than
+   * `replicas.min` remain: the trial goes back to the queue.
    */
-  async reform(trial: TrialRecord, failed: Rendezvous, priority: GangPriority, signal: AbortSignal): Promise<Rendezvous | null> {
+  async reform(
+    trial: TrialRecord,
+    failed: Rendezvous,
+    priority: GangPriority,
+    signal: AbortSignal,
+    { waitForLost = true } = {},
+  ): Promise<Rendezvous | null> {
     const { gangs, registry, workerId } = this.deps;
-    await sleep(registry.lostAfterMs + registry.heartbeatMs, undefined, { signal });
+    if (waitForLost) await sleep(registry.lostAfterMs + registry.heartbeatMs, undefined, { signal });
     const { workers, seats } = await this.others();
     const live = new Set(workers.map((w) => w.id));
     const lost = new Set(failed.members.filter((m) => m !== workerId && (!live.has(m) || seats.get(m)?.trialId !== trial.id)));

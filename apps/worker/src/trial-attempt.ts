@@ -51,6 +51,8 @@ export interface GangPlace {
   reducer: RankReducer;
   /** The checkpoint every rank of the generation starts from (null: from step 0). */
   checkpointId: string | null;
+  /** Rank 0: whether free workers could join now (asked after each checkpoint is stored). */
+  canGrow?: () => Promise<boolean>;
 }
 
 export interface AttemptResult {
@@ -118,6 +120,7 @@ export class TrialAttempt {
       signal: this.signal,
       // The coordinator no longer counts this worker as the trial's: it was given to another.
       onRefused: (err) => ((err as { code?: unknown }).code === status.FAILED_PRECONDITION ? this.stop('lost') : this.fail(err)),
+      onStored: (step) => void this.offerToGrow(step),
       log: this.deps.log,
     });
     try {
@@ -193,6 +196,20 @@ export class TrialAttempt {
   /** Whether this worker reports for the trial: it trains it alone, or as rank 0. */
   private get leads(): boolean {
     return !this.gang || this.gang.rank === 0;
+  }
+
+  /**
+   * Once a checkpoint is stored before the last step, a gang below its size re-forms bigger
+   * from it when free workers can join. Asked in the background: training goes on meanwhile.
+   */
+  private async offerToGrow(step: number): Promise<void> {
+    const canGrow = this.gang?.canGrow;
+    if (!canGrow || step >= (this.config?.steps ?? 0) || this.signal.aborted) return;
+    try {
+      if (await canGrow()) this.stop('grow');
+    } catch (err) {
+      this.deps.log(`trial ${this.trial.id}: could not look for workers to join: ${(err as Error).message}`);
+    }
   }
 
   /** Every rank stops after the step its ring agreed on (see RankReducer). */

@@ -5,9 +5,11 @@
  * - `shutdown`: the worker is exiting; the trial goes back to the queue, unharmed;
  * - `lost`: the trial is no longer running under this worker (another worker took it over), so
  *   nothing more is written;
- * - `gang`: a follower rank stops with its leader, who records why.
+ * - `gang`: a follower rank stops with its leader, who records why;
+ * - `grow`: free workers can join the leader's data-parallel trial: its gang re-forms bigger
+ *   from the checkpoint just stored.
  */
-export type InterruptReason = 'asha' | 'cancel' | 'shutdown' | 'lost' | 'gang';
+export type InterruptReason = 'asha' | 'cancel' | 'shutdown' | 'lost' | 'gang' | 'grow';
 
 /** The abort reason of a trial's signal. */
 export class TrialInterrupt extends Error {

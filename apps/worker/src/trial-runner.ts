@@ -102,14 +102,17 @@ export class TrialRunner {
       let current = trial;
       for (;;) {
         log(`trial ${trialId}: running generation ${rendezvous.generation} on ${rendezvous.members.join(', ')} (attempt ${current.attempts + 1})`);
+        let grow = false;
         try {
           return await this.trainGeneration(current, rendezvous, gang, signal);
         } catch (err) {
-          if (!(err instanceof RingError)) throw err;
-          log(`trial ${trialId}: generation ${rendezvous.generation} failed: ${err.message}`);
+          if (!reformsGang(err)) throw err;
+          grow = err instanceof TrialInterrupt;
+          log(`trial ${trialId}: generation ${rendezvous.generation} ${grow ? 'ends for free workers to join' : `failed: ${(err as Error).message}`}`);
         }
         current = await store.requireTrial(trialId);
-        const next: Rendezvous | null = signal.aborted ? null : await gang.leader.reform(current, rendezvous, priority, signal).catch(() => null);
+        const reform = gang.leader.reform(current, rendezvous, priority, signal, { waitForLost: !grow });
+        const next: Rendezvous | null = signal.aborted ? null : await reform.catch(() => null);
         if (!next) return this.requeue(current, `fewer than ${trial.replicas.min} rank(s) left`);
         const moved = await store.transitionTrial(trialId, ['running'], 'running', { workers: next.members });
         if (!moved.applied) return { trialId, state: 'skipped', reason: `became ${moved.previous} meanwhile` };
@@ -132,7 +135,8 @@ export class TrialRunner {
     });
     try {
       const place = { rank: 0, world, reducer: new RankReducer(ring), checkpointId: rendezvous.checkpointId };
-      return await this.conclude(trial, new TrialAttempt(trial, signal, this.options, place), (err) => err instanceof RingError);
+      const grows = { ...place, canGrow: () => gang.leader.canGrow(trial, rendezvous) };
+      return await this.conclude(trial, new TrialAttempt(trial, signal, this.options, grows), reformsGang);
     } finally {
       await ring.close();
     }
@@ -148,8 +152,8 @@ export class TrialRunner {
   }
 
   /**
-   * Trains the attempt and records how it ended. Errors `rethrow` accepts (a broken ring) are
-   * thrown on, for the caller to re-form the gang.
+   * Trains the attempt and records how it ended. Errors `rethrow` accepts (a broken ring, free
+   * workers to take in) are thrown on, for the caller to re-form the gang.
    */
   private async conclude(trial: TrialRecord, attempt: TrialAttempt, rethrow: (err: unknown) => boolean = () => false): Promise<TrialOutcome> {
     const { store, log } = this.options;
@@ -160,6 +164,7 @@ export class TrialRunner {
       const patch = uploadProblem ? { error: uploadProblem } : {};
       return await this.settle(trial, ['running'], 'completed', step, patch, evalValues(metrics)[trial.metricName]);
     } catch (err) {
+      if (rethrow(err)) throw err;
       if (err instanceof TrialInterrupt) {
         switch (err.reason) {
           case 'shutdown': {
@@ -171,12 +176,12 @@ export class TrialRunner {
           }
           case 'lost':
           case 'gang':
+          case 'grow':
             return { trialId, state: 'skipped', reason: 'no longer running under this worker' };
           default:
             return this.settle(trial, ['running'], STOPPED_STATE[err.reason], attempt.step);
         }
       }
-      if (rethrow(err)) throw err;
       const error = err instanceof Error ? err.message : String(err);
       return this.settle(trial, ['running'], 'failed', attempt.step, { error });
     }
@@ -201,4 +206,9 @@ export class TrialRunner {
       ...(patch.error === undefined ? {} : { error: patch.error }),
     };
   }
+}
+
+/** What makes a leader re-form its gang rather than end the trial: a broken ring, or free workers to take in. */
+function reformsGang(err: unknown): boolean {
+  return err instanceof RingError || (err instanceof TrialInterrupt && err.reason === 'grow');
 }
