@@ -76,7 +76,8 @@ export class WorkerPool {
     const threads = threadsPerWorker(this.options.cores ?? availableParallelism(), this.target);
     const child = spawn(program!, args, {
       cwd: this.options.cwd,
-      env: { ...process.env, ...this.options.env, JVAE_THREADS: String(threads) },
+      // The pool's workers share this machine: their rings meet on loopback unless told otherwise.
+      env: { JVAE_GRADSYNC_LISTEN: '127.0.0.1:0', ...process.env, ...this.options.env, JVAE_THREADS: String(threads) },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const member: Member = {
