@@ -5,8 +5,7 @@ import assert from 'node:assert/strict';
 import { WorkerRegistry } from '@jvae/store';
 import { Cluster, eventually } from './harness.js';
 
-/** Long enough for the CLI to see the trial running on both ranks. */
-const STEPS = 100;
+const STEPS = 40;
 
 let cluster: Cluster;
 
@@ -51,16 +50,6 @@ test('a trial of 2 replicas on 2 workers: both train it, to the loss of one work
       return trial.state === 'running' && trial.workers.length === 2 && busy.length === 2 ? trial.workers : undefined;
     });
     assert.deepEqual([...shown].sort(), ['w1', 'w2']);
-    const [status, workers] = await Promise.all([
-      cluster.cliJson<{ trials: { workers: { id: string; rank: number }[]; world: number }[] }>(['sweep', 'status', sweepId]),
-      cluster.cliJson<{ id: string; trial: string | null; rank: number | null }[]>(['workers', 'list']),
-    ]);
-    assert.equal(status.trials[0]!.world, 2);
-    assert.deepEqual(status.trials[0]!.workers, shown.map((id, rank) => ({ id, rank })));
-    assert.deepEqual(
-      workers.filter((w) => w.trial === trialId).map((w) => [w.id, w.rank]).sort(),
-      shown.map((id, rank) => [id, rank]).sort(),
-    );
     const [parallel] = await cluster.waitForSweepEnd(sweepId);
     assert.equal(parallel!.state, 'completed', parallel!.error);
     assert.equal(parallel!.step, STEPS);
@@ -104,8 +93,9 @@ test('a rank killed mid-trial (replicas 1..2): the leader re-forms alone from th
 
 test('a worker started later joins a running trial below replicas.max at its next checkpoint', { timeout: 180_000 }, () =>
   cluster.explainFailure(async () => {
-    // One worker is left (the previous test killed the other): the trial starts on it alone.
-    const sweepId = await cluster.submit(spec('dp-grow', { min: 1, max: 2 }, { steps: 100 }));
+    // One worker is left (the previous test killed the other): the trial starts on it alone. Long
+    // enough for the CLI to see it on two ranks once it has grown.
+    const sweepId = await cluster.submit(spec('dp-grow', { min: 1, max: 2 }, { steps: 200 }));
     const [trialId] = await cluster.store.trialIds(sweepId);
     await eventually('the trial running alone with a checkpoint', async () => {
       const trial = await cluster.store.requireTrial(trialId!);
@@ -114,10 +104,21 @@ test('a worker started later joins a running trial below replicas.max at its nex
     await cluster.startWorker('w3');
     const grown = await runningOnTwo(trialId!);
     assert.ok(grown.workers.includes('w3'));
+    // What users see of the gang: each trial's workers with their ranks, each worker's trial and rank.
+    const [status, workers] = await Promise.all([
+      cluster.cliJson<{ trials: { workers: { id: string; rank: number }[]; world: number }[] }>(['sweep', 'status', sweepId]),
+      cluster.cliJson<{ id: string; trial: string | null; rank: number | null }[]>(['workers', 'list']),
+    ]);
+    assert.equal(status.trials[0]!.world, 2);
+    assert.deepEqual(status.trials[0]!.workers, grown.workers.map((id, rank) => ({ id, rank })));
+    assert.deepEqual(
+      workers.filter((w) => w.trial === trialId).map((w) => [w.id, w.rank]).sort(),
+      grown.workers.map((id, rank) => [id, rank]).sort(),
+    );
     const [end] = await cluster.waitForSweepEnd(sweepId);
     assert.equal(end!.state, 'completed', end!.error);
-    assert.equal(end!.step, 100);
-    assert.match(cluster.worker('w3').output, new RegExp(`trial ${trialId}: training rank 1 of 2, .* from step [1-9]\\d* to 100`));
+    assert.equal(end!.step, 200);
+    assert.match(cluster.worker('w3').output, new RegExp(`trial ${trialId}: training rank 1 of 2, .* from step [1-9]\\d* to 200`));
   }),
 );
 

@@ -81,8 +81,10 @@ test('a 4-trial sweep completes; submit/status print the documented JSON; best a
 
     await cluster.waitForSweepEnd(id);
     const sweep = await cluster.cliJson<SweepJson>(['sweep', 'status', id]);
+    // Trials come best first; in index order they are easier to check one by one.
+    sweep.trials.sort((a, b) => a.index - b.index);
 
-    // The documented shape: {id, name, state, metric, goal, bestTrialId, counts, trials: [{id, state, step, metric, params, ...}]}.
+    // The documented shape: {id, name, state, metric, goal, bestTrialId, counts, totalTrials, trials: [{id, rank, state, step, metric, params, ...}]}.
     assert.equal(sweep.id, id);
     assert.equal(sweep.name, 'lifecycle');
     assert.equal(sweep.state, 'completed');
