@@ -165,6 +165,8 @@ export class Cluster {
   readonly token = `e2e-${randomBytes(6).toString('hex')}`;
   readonly workers: NodeProcess[] = [];
   coordinator: NodeProcess | undefined;
+  /** The HTTP address (dashboard, /api) of the coordinator started last. */
+  httpAddress = '';
   private coordinatorStarts = 0;
 
   private constructor(
@@ -212,7 +214,7 @@ export class Cluster {
       JVAE_ARTIFACTS: this.artifacts,
     });
     this.coordinator = coordinator;
-    await coordinator.waitFor(COORDINATOR_READY);
+    this.httpAddress = (await coordinator.waitFor(COORDINATOR_READY))[2]!;
     return coordinator;
   }
 

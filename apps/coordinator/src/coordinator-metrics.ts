@@ -2,11 +2,12 @@ import { Gauge, Registry } from 'prom-client';
 import type { TrialQueue, WorkerPool } from '@jvae/orchestration';
 import type { SweepStore, WorkerRegistry } from '@jvae/store';
 import { TRIAL_STATES } from '@jvae/sweep';
+import { poolDemand } from './pool-demand.js';
 
 /**
  * Prometheus metrics read from Redis at scrape time, so that any coordinator (or a restarted
  * one) reports the same numbers: trials by state, queue depth, workers by state, the step of
- * every running trial, and the local pool's size.
+ * every running trial, the workers the sweeps need (the autoscaling figure), and the local pool's size.
  */
 export class CoordinatorMetrics {
   readonly registry = new Registry();
@@ -60,6 +61,19 @@ export class CoordinatorMetrics {
             if (trial.state === 'running') this.set({ sweep: sweep.id, trial: trial.id }, trial.step);
           }
         }
+      },
+    });
+    new Gauge({
+      name: 'jvae_worker_demand',
+      help: 'Workers the unfinished sweeps need now (desired: queued + running ranks), for autoscalers.',
+      labelNames: ['kind'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const demand = await poolDemand(store);
+        this.set({ kind: 'desired' }, demand.desiredWorkers);
+        this.set({ kind: 'queued_ranks' }, demand.queuedRanks);
+        this.set({ kind: 'running_ranks' }, demand.runningRanks);
       },
     });
     new Gauge({

@@ -10,6 +10,7 @@ import { NotFoundError, type SweepStore, type WorkerRegistry } from '@jvae/store
 import type { CoordinatorMetrics } from './coordinator-metrics.js';
 import { requireToken } from './http-auth.js';
 import { HttpError } from './http-error.js';
+import { poolDemand } from './pool-demand.js';
 import { readSweepPage } from './sweep-page.js';
 import { withRanks } from './worker-ranks.js';
 import type { TrialTraversals } from './traversals/trial-traversals.js';
@@ -94,6 +95,14 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.get('/api/trials/:id/traversals', async (req, res, next) => {
     try {
       res.json(await deps.traversals.forTrial(req.params.id!));
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.get('/api/scaling', async (_req, res, next) => {
+    try {
+      res.json(await poolDemand(store));
     } catch (error) {
       next(error);
     }

@@ -20,3 +20,5 @@ export { binCommand } from './package-bin.js';
 export { ignoreBrokenPipes } from './broken-pipes.js';
 export { chooseFollowers, comparePriority, reformMembers } from './gang-plan.js';
 export type { GangCandidate } from './gang-plan.js';
+export { workerDemand } from './worker-demand.js';
+export type { SweepDemand, WorkerDemand } from './worker-demand.js';
