@@ -31,3 +31,4 @@ export {
   type TrialCounts,
   type TrialState,
 } from './states.js';
+export { suggestTpe, type Observation, type TpeOptions } from './search/tpe.js';
