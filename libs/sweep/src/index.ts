@@ -28,6 +28,13 @@ export { validateSweepSpec } from './validate-spec.js';
 export { UNSWEEPABLE_FIELDS } from './train-config.js';
 export { expandTrials, planTrial, trialCount, MAX_TRIALS, type TrialPlan } from './expand-trials.js';
 export { ashaDecision, ashaRungs, type AshaDecision, type AshaDecisionInput } from './asha.js';
+export {
+  hyperbandBracketOf,
+  hyperbandBrackets,
+  hyperbandRungs,
+  type HyperbandBracket,
+  type HyperbandSettings,
+} from './hyperband.js';
 export { bestTrial, placeTrials, rankTrials, type Placed, type RankableTrial } from './rank.js';
 export {
   SWEEP_STATES,

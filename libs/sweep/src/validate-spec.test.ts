@@ -213,6 +213,7 @@ describe('validateSweepSpec', () => {
     ['hyperband without max_steps', (s) => (s.early_terminate = { type: 'hyperband', min_steps: 10 }), 'early_terminate.max_steps', /is required/],
     ['hyperband max_steps at min_steps', (s) => (s.early_terminate = { type: 'hyperband', min_steps: 100, max_steps: 100 }), 'early_terminate.max_steps', /^must be greater than min_steps \(got 100 ≤ 100\)$/],
     ['hyperband fractional max_steps', (s) => (s.early_terminate = { type: 'hyperband', min_steps: 10, max_steps: 99.5 }), 'early_terminate.max_steps', /integer ≥ 1/],
+    ['hyperband max_steps past the steps cap', (s) => (s.early_terminate = { type: 'hyperband', min_steps: 10, max_steps: 1e12 }), 'early_terminate.max_steps', /at most 1000000000/],
     ['hyperband eta 1', (s) => (s.early_terminate = { type: 'hyperband', min_steps: 10, max_steps: 90, eta: 1 }), 'early_terminate.eta', /integer ≥ 2/],
     ['hyperband min_steps 0', (s) => (s.early_terminate = { type: 'hyperband', min_steps: 0, max_steps: 90 }), 'early_terminate.min_steps', /integer ≥ 1/],
     ['hyperband min_steps past the budget', (s) => (s.early_terminate = { type: 'hyperband', min_steps: 3000, max_steps: 9000 }), 'early_terminate.min_steps', /less than the trials' steps/],

@@ -55,6 +55,8 @@ const DEFAULT_METRIC: SweepMetric = { name: 'loss', goal: 'minimize' };
 const DEFAULT_ETA = 3;
 const DEFAULT_STARTUP_TRIALS = 10;
 const DEFAULT_QUANTILE = 0.25;
+/** The train config's own cap on steps; it keeps bracket sizes exact in floating point. */
+const MAX_HYPERBAND_STEPS = 1_000_000_000;
 
 /**
  * Checks a parsed sweep spec and returns it normalised (defaults filled in, `replicas` as a
@@ -205,7 +207,7 @@ function readEarlyTerminate(value: unknown): EarlyTerminateSpec {
     }
     return { type, min_steps: minSteps, eta };
   }
-  const maxSteps = readInteger(required(raw.max_steps, 'early_terminate.max_steps'), 'early_terminate.max_steps', 1);
+  const maxSteps = readInteger(required(raw.max_steps, 'early_terminate.max_steps'), 'early_terminate.max_steps', 1, MAX_HYPERBAND_STEPS);
   if (maxSteps <= minSteps) {
     throw new SweepSpecError('early_terminate.max_steps', `must be greater than min_steps (got ${maxSteps} ≤ ${minSteps})`);
   }
