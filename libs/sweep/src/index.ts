@@ -35,6 +35,7 @@ export {
   type HyperbandBracket,
   type HyperbandSettings,
 } from './hyperband.js';
+export { explore, pbtDecision, type Exploration, type PbtDecision, type PbtDecisionInput, type PbtMember } from './pbt.js';
 export { bestTrial, placeTrials, rankTrials, type Placed, type RankableTrial } from './rank.js';
 export {
   SWEEP_STATES,
