@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { expandTrials, trialCount } from './expand-trials.js';
+import { expandTrials, planTrial, trialCount } from './expand-trials.js';
 import { SweepSpecError } from './sweep-spec-error.js';
 import { validateSweepSpec } from './validate-spec.js';
 
@@ -142,5 +142,46 @@ describe('expandTrials: random', () => {
     const { run_cap: _omitted, ...uncapped } = random();
     assert.throws(() => expandTrials(uncapped), (e: unknown) => e instanceof SweepSpecError && e.path === 'run_cap');
     assert.throws(() => expandTrials({ ...random(), run_cap: 20_000 }), /more than the limit of 10000/);
+  });
+});
+
+describe('planTrial and bayes', () => {
+  const bayes = validateSweepSpec({
+    name: 'bayes',
+    method: 'bayes',
+    run_cap: 30,
+    seed: 5,
+    train: { steps: 500 },
+    parameters: { lr: { distribution: 'log_uniform_values', min: 1e-5, max: 1e-2 }, batchSize: { values: [32, 64] } },
+  });
+
+  it('is the trial expandTrials makes from the same params', () => {
+    for (const spec of [grid, random()]) {
+      for (const trial of expandTrials(spec).slice(0, 5)) assert.deepEqual(planTrial(spec, trial.index, trial.params), trial);
+    }
+  });
+
+  it('resolves suggested params over the train config, with the seed of the index', () => {
+    const plan = planTrial(bayes, 7, { lr: 3e-4, batchSize: 64 });
+    assert.deepEqual([plan.index, plan.config.lr, plan.config.batchSize, plan.config.steps], [7, 3e-4, 64, 500]);
+    assert.equal(plan.config.seed, plan.seed);
+    assert.equal(plan.seed, planTrial(bayes, 7, { lr: 1e-3, batchSize: 32 }).seed);
+    assert.notEqual(plan.seed, planTrial(bayes, 8, { lr: 3e-4, batchSize: 64 }).seed);
+  });
+
+  it('names the parameter of an invalid suggestion and rejects a bad index', () => {
+    assert.throws(
+      () => planTrial(bayes, 2, { lr: -1, batchSize: 64 }),
+      (e: unknown) => e instanceof SweepSpecError && e.path === 'parameters.lr' && /^trial 2 \(lr=-1, batchSize=64\): lr: must be a positive number/.test(e.reason),
+    );
+    assert.throws(() => planTrial(bayes, -1, {}), /trial index must be an integer ≥ 0 \(got -1\)/);
+  });
+
+  it('counts run_cap trials for bayes but does not expand them up front', () => {
+    assert.equal(trialCount(bayes), 30);
+    assert.throws(
+      () => expandTrials(bayes),
+      (e: unknown) => e instanceof SweepSpecError && e.path === 'method' && /plan each suggestion with planTrial/.test(e.reason),
+    );
   });
 });

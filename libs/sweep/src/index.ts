@@ -3,6 +3,14 @@ export {
   DISTRIBUTIONS,
   SEARCH_METHODS,
   type AshaSpec,
+  type BayesSpec,
+  type EarlyTerminateSpec,
+  type HyperbandSpec,
+  type PbtFactorsMutation,
+  type PbtMutation,
+  type PbtRangeMutation,
+  type PbtSpec,
+  type PbtValuesMutation,
   type CategoricalParameter,
   type ConstantParameter,
   type Distribution,
@@ -18,8 +26,16 @@ export { METRIC_GOALS, METRIC_NAMES, compareMetric, isMetricName, type MetricGoa
 export { parseSweepSpec, MAX_SPEC_BYTES } from './parse-spec.js';
 export { validateSweepSpec } from './validate-spec.js';
 export { UNSWEEPABLE_FIELDS } from './train-config.js';
-export { expandTrials, trialCount, MAX_TRIALS, type TrialPlan } from './expand-trials.js';
+export { expandTrials, planTrial, trialCount, MAX_TRIALS, type TrialPlan } from './expand-trials.js';
 export { ashaDecision, ashaRungs, type AshaDecision, type AshaDecisionInput } from './asha.js';
+export {
+  hyperbandBracketOf,
+  hyperbandBrackets,
+  hyperbandRungs,
+  type HyperbandBracket,
+  type HyperbandSettings,
+} from './hyperband.js';
+export { explore, pbtDecision, type Exploration, type PbtDecision, type PbtDecisionInput, type PbtMember } from './pbt.js';
 export { bestTrial, placeTrials, rankTrials, type Placed, type RankableTrial } from './rank.js';
 export {
   SWEEP_STATES,

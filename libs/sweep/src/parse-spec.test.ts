@@ -47,7 +47,7 @@ describe('parseSweepSpec', () => {
 
   it('prefixes errors with the source and the key path', () => {
     failsWith(YAML_SPEC.replace('min: 0.5, max: 1.0', 'min: 2, max: 1'), /^sweep\.yaml: parameters\.temperature\.min: must be less than max \(got 2 > 1\)$/, 'sweep.yaml');
-    failsWith(YAML_SPEC.replace('method: random', 'method: bayes'), /^method: must be one of grid, random \(got "bayes"\)$/);
+    failsWith(YAML_SPEC.replace('method: random', 'method: annealing'), /^method: must be one of grid, random, bayes \(got "annealing"\)$/);
   });
 
   it('reports YAML syntax errors with their position', () => {

@@ -2,7 +2,8 @@ import type { MetricGoal, MetricName } from './metrics.js';
 
 /** The shape of a sweep spec after validation, keeping the spec's own key names. */
 
-export const SEARCH_METHODS = ['grid', 'random'] as const;
+/** `bayes` suggests each trial from the results so far (see `bayes`), so it needs run_cap like random. */
+export const SEARCH_METHODS = ['grid', 'random', 'bayes'] as const;
 export type SearchMethod = (typeof SEARCH_METHODS)[number];
 
 export const DISTRIBUTIONS = ['uniform', 'log_uniform_values', 'int_uniform', 'categorical'] as const;
@@ -44,6 +45,59 @@ export interface AshaSpec {
   eta: number;
 }
 
+/**
+ * Hyperband as brackets of asynchronous successive halving: each trial is assigned one bracket
+ * (see hyperbandBrackets); bracket s makes its first cut at `min_steps * eta^(s_max - s)`.
+ * Trials still train up to their own `steps`; rungs at or past them are dropped.
+ */
+export interface HyperbandSpec {
+  type: 'hyperband';
+  min_steps: number;
+  /** The largest budget the brackets are laid out for; above min_steps. */
+  max_steps: number;
+  eta: number;
+}
+
+export type EarlyTerminateSpec = AshaSpec | HyperbandSpec;
+
+/** The model-based searcher's settings. */
+export interface BayesSpec {
+  /** Trials drawn at random before the model suggests any; default 10. */
+  startup_trials: number;
+}
+
+/** PBT mutation: resample from the list, or move to a neighbouring value (the `{values}` form, normalised). */
+export type PbtValuesMutation = CategoricalParameter;
+
+/** PBT mutation: multiply the current value by one of the factors. */
+export interface PbtFactorsMutation {
+  factors: number[];
+  /**
+   * Derived from the train config field, not chosen: the field holds integers, so products
+   * are rounded and kept ≥ 1.
+   */
+  integer: boolean;
+}
+
+/** PBT mutation: draw a fresh value from the range. */
+export type PbtRangeMutation = RangeParameter;
+
+export type PbtMutation = PbtValuesMutation | PbtFactorsMutation | PbtRangeMutation;
+
+/**
+ * Population based training over the sweep's fixed population: every `interval` steps a trial
+ * in the bottom `quantile` copies a top-`quantile` trial's weights and parameters, then
+ * perturbs the mutated ones.
+ */
+export interface PbtSpec {
+  type: 'pbt';
+  interval: number;
+  /** In (0, 0.5]: the share of the population that exploits, and the share copied from. */
+  quantile: number;
+  /** Dotted train config path → how it is perturbed; in the order written. */
+  mutations: Record<string, PbtMutation>;
+}
+
 /** Data-parallel workers per trial; `min < max` means elastic membership. */
 export interface ReplicaRange {
   min: number;
@@ -64,7 +118,14 @@ export interface SweepSpec {
   replicas: ReplicaRange;
   /** Sweep seed: the spec's `seed`, or a hash of the name. */
   seed: number;
-  early_terminate?: AshaSpec;
+  early_terminate?: EarlyTerminateSpec;
+  /** Only with method bayes, where it is always set. */
+  bayes?: BayesSpec;
+  scheduler?: PbtSpec;
+  /** Trials that may fail before the sweep gives up on the rest; default 0. */
+  max_failures: number;
+  /** Most trials running at once; unbounded (as many as workers) when absent. */
+  max_concurrent?: number;
   /** Dotted train config path → how it varies; in the order written (grid order). */
   parameters: Record<string, ParameterSpec>;
 }

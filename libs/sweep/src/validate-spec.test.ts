@@ -48,6 +48,66 @@ function params(spec: Spec): Record<string, unknown> {
   return spec.parameters as Record<string, unknown>;
 }
 
+function pbt(): Spec {
+  return {
+    type: 'pbt',
+    interval: 250,
+    mutations: {
+      lr: { factors: [0.8, 1.2] },
+      batchSize: { factors: [0.5, 2] },
+      formulation: { values: ['dupont', 'pytorch-vae'] },
+      temperature: { distribution: 'log_uniform_values', min: 0.5, max: 1 },
+      'latent.continuous': { distribution: 'int_uniform', min: 8, max: 12 },
+    },
+  };
+}
+
+/** A spec with a pbt scheduler (and no early_terminate), then `change` applied to the scheduler and the spec. */
+function withPbt(change: (scheduler: Spec, mutations: Record<string, unknown>, spec: Spec) => void): (s: Spec) => void {
+  return (s) => {
+    delete s.early_terminate;
+    s.scheduler = pbt();
+    change(s.scheduler as Spec, (s.scheduler as Spec).mutations as Record<string, unknown>, s);
+  };
+}
+
+function pbtCases(): Array<[string, (s: Spec) => void, string, RegExp]> {
+  return [
+    ['pbt with bayes', withPbt((_, __, s) => (s.method = 'bayes')), 'scheduler', /pbt needs a fixed population; use method grid or random/],
+    ['pbt on a grid without run_cap', withPbt((_, __, s) => ((s.method = 'grid'), delete s.run_cap, (s.parameters = {}))), 'run_cap', /^is required when scheduler is pbt/],
+    ['pbt with early_terminate', withPbt((_, __, s) => (s.early_terminate = { type: 'asha', min_steps: 500 })), 'scheduler', /cannot be combined with early_terminate/],
+    ['scheduler not a mapping', withPbt((_, __, s) => (s.scheduler = 'pbt')), 'scheduler', /must be a mapping/],
+    ['scheduler type', withPbt((p) => (p.type = 'pb2')), 'scheduler.type', /^must be one of pbt \(got "pb2"\)$/],
+    ['pbt without interval', withPbt((p) => delete p.interval), 'scheduler.interval', /is required/],
+    ['pbt interval 0', withPbt((p) => (p.interval = 0)), 'scheduler.interval', /integer ≥ 1/],
+    ['pbt interval past the budget', withPbt((p) => (p.interval = 3000)), 'scheduler.interval', /less than the trials' steps \(got 3000 ≥ 3000\)/],
+    ['pbt quantile 0', withPbt((p) => (p.quantile = 0)), 'scheduler.quantile', /^must be in \(0, 0\.5\] \(got 0\)$/],
+    ['pbt quantile above a half', withPbt((p) => (p.quantile = 0.6)), 'scheduler.quantile', /must be in \(0, 0\.5\]/],
+    ['pbt quantile a string', withPbt((p) => (p.quantile = 'quarter')), 'scheduler.quantile', /finite number/],
+    ['unknown scheduler key', withPbt((p) => (p.intervals = 3)), 'scheduler.intervals', /did you mean interval\?/],
+    ['pbt without mutations', withPbt((p) => delete p.mutations), 'scheduler.mutations', /is required/],
+    ['pbt with no mutations', withPbt((p) => (p.mutations = {})), 'scheduler.mutations', /at least one/],
+    ['mutation of an unknown field', withPbt((_, m) => (m.lrr = { factors: [2] })), 'scheduler.mutations.lrr', /not a train config field \(did you mean lr\?\)/],
+    ['mutation of the seed', withPbt((_, m) => (m.seed = { factors: [2] })), 'scheduler.mutations.seed', /cannot be swept: trial seeds/],
+    ['mutation of evalEvery', withPbt((_, m) => (m.evalEvery = { values: [10, 20] })), 'scheduler.mutations.evalEvery', /cannot be swept/],
+    ['mutation without a form', withPbt((_, m) => (m.lr = {})), 'scheduler.mutations.lr', /needs one of values, factors or distribution/],
+    ['constant mutation', withPbt((_, m) => (m.lr = { value: 1e-3 })), 'scheduler.mutations.lr.value', /a constant cannot be perturbed/],
+    ['factors on a non-numeric field', withPbt((_, m) => (m.formulation = { factors: [2] })), 'scheduler.mutations.formulation.factors', /need a numeric field; formulation holds "dupont"/],
+    ['factors on a field of particular numbers', withPbt((_, m) => (m.imageSize = { factors: [2] })), 'scheduler.mutations.imageSize.factors', /takes only particular numbers; perturb it with values/],
+    ['empty factors', withPbt((_, m) => (m.lr = { factors: [] })), 'scheduler.mutations.lr.factors', /non-empty list/],
+    ['zero factor', withPbt((_, m) => (m.lr = { factors: [0.8, 0] })), 'scheduler.mutations.lr.factors[1]', /^must be positive \(got 0\)$/],
+    ['negative factor', withPbt((_, m) => (m.lr = { factors: [-2] })), 'scheduler.mutations.lr.factors[0]', /must be positive/],
+    ['non-numeric factor', withPbt((_, m) => (m.lr = { factors: ['x'] })), 'scheduler.mutations.lr.factors[0]', /finite number/],
+    ['factors with values', withPbt((_, m) => (m.lr = { factors: [2], values: [1e-3] })), 'scheduler.mutations.lr.values', /unknown key/],
+    ['integer flag contradicting the field', withPbt((_, m) => (m.batchSize = { factors: [2], integer: false })), 'scheduler.mutations.batchSize.integer', /batchSize holds integers, so it is true/],
+    ['empty mutation values', withPbt((_, m) => (m.formulation = { values: [] })), 'scheduler.mutations.formulation.values', /non-empty list/],
+    ['mutation value the config rejects', withPbt((_, m) => (m.formulation = { values: ['dupont', 'beta'] })), 'scheduler.mutations.formulation.values[1]', /must be one of "dupont", "pytorch-vae"/],
+    ['mutation range the config rejects', withPbt((_, m) => (m.temperature = { distribution: 'uniform', min: -1, max: 1 })), 'scheduler.mutations.temperature.min', /positive number, got -1/],
+    ['mutation range upside down', withPbt((_, m) => (m.temperature = { distribution: 'uniform', min: 2, max: 1 })), 'scheduler.mutations.temperature.min', /must be less than max/],
+    ['fractional draws for an integer field', withPbt((_, m) => (m.batchSize = { distribution: 'uniform', min: 16, max: 64 })), 'scheduler.mutations.batchSize.distribution', /batchSize holds integers, which a uniform distribution would not draw; use int_uniform/],
+  ];
+}
+
 describe('validateSweepSpec', () => {
   it('accepts the W&B-like example and normalises it', () => {
     const spec = validateSweepSpec(validSpec());
@@ -111,7 +171,17 @@ describe('validateSweepSpec', () => {
     ['empty name', (s) => (s.name = '  '), 'name', /non-empty string/],
     ['name with a newline', (s) => (s.name = 'a\nb'), 'name', /control characters/],
     ['missing method', (s) => delete s.method, 'method', /is required/],
-    ['bad method', (s) => (s.method = 'bayes'), 'method', /^must be one of grid, random \(got "bayes"\)$/],
+    ['bad method', (s) => (s.method = 'annealing'), 'method', /^must be one of grid, random, bayes \(got "annealing"\)$/],
+    ['bayes without run_cap', (s) => ((s.method = 'bayes'), delete s.run_cap), 'run_cap', /is required when method is bayes/],
+    ['bayes settings with random', (s) => (s.bayes = { startup_trials: 5 }), 'bayes', /^only applies to method bayes \(method is random\)$/],
+    ['zero startup trials', (s) => ((s.method = 'bayes'), (s.bayes = { startup_trials: 0 })), 'bayes.startup_trials', /integer ≥ 1 \(got 0\)/],
+    ['fractional startup trials', (s) => ((s.method = 'bayes'), (s.bayes = { startup_trials: 2.5 })), 'bayes.startup_trials', /integer ≥ 1/],
+    ['unknown bayes key', (s) => ((s.method = 'bayes'), (s.bayes = { startup_trial: 3 })), 'bayes.startup_trial', /did you mean startup_trials\?/],
+    ['bayes drawing fractions for an integer field', (s) => ((s.method = 'bayes'), (params(s).batchSize = { distribution: 'uniform', min: 32, max: 128 })), 'parameters.batchSize', /^trial 0 \(.*\): batchSize: must be an integer/],
+    ['negative max_failures', (s) => (s.max_failures = -1), 'max_failures', /integer ≥ 0 \(got -1\)/],
+    ['fractional max_failures', (s) => (s.max_failures = 0.5), 'max_failures', /integer ≥ 0/],
+    ['zero max_concurrent', (s) => (s.max_concurrent = 0), 'max_concurrent', /integer ≥ 1 \(got 0\)/],
+    ['max_concurrent a string', (s) => (s.max_concurrent = 'all'), 'max_concurrent', /integer ≥ 1 \(got "all"\)/],
     ['random without run_cap', (s) => delete s.run_cap, 'run_cap', /is required when method is random/],
     ['fractional run_cap', (s) => (s.run_cap = 2.5), 'run_cap', /integer ≥ 1 \(got 2.5\)/],
     ['zero run_cap', (s) => (s.run_cap = 0), 'run_cap', /integer ≥ 1/],
@@ -138,7 +208,17 @@ describe('validateSweepSpec', () => {
     ['replicas min > max', (s) => (s.replicas = { min: 4, max: 2 }), 'replicas.min', /must not exceed max \(got 4 > 2\)/],
     ['replicas without max', (s) => (s.replicas = { min: 2 }), 'replicas.max', /is required/],
     ['negative seed', (s) => (s.seed = -1), 'seed', /integer ≥ 0/],
-    ['early_terminate type', (s) => (s.early_terminate = { type: 'hyperband', min_steps: 10 }), 'early_terminate.type', /must be one of asha/],
+    ['early_terminate type', (s) => (s.early_terminate = { type: 'median', min_steps: 10 }), 'early_terminate.type', /^must be one of asha, hyperband \(got "median"\)$/],
+    ['asha with max_steps', (s) => (s.early_terminate = { type: 'asha', min_steps: 10, max_steps: 100 }), 'early_terminate.max_steps', /only applies to type hyperband/],
+    ['hyperband without max_steps', (s) => (s.early_terminate = { type: 'hyperband', min_steps: 10 }), 'early_terminate.max_steps', /is required/],
+    ['hyperband max_steps at min_steps', (s) => (s.early_terminate = { type: 'hyperband', min_steps: 100, max_steps: 100 }), 'early_terminate.max_steps', /^must be greater than min_steps \(got 100 ≤ 100\)$/],
+    ['hyperband fractional max_steps', (s) => (s.early_terminate = { type: 'hyperband', min_steps: 10, max_steps: 99.5 }), 'early_terminate.max_steps', /integer ≥ 1/],
+    ['hyperband max_steps past the steps cap', (s) => (s.early_terminate = { type: 'hyperband', min_steps: 10, max_steps: 1e12 }), 'early_terminate.max_steps', /at most 1000000000/],
+    ['hyperband eta 1', (s) => (s.early_terminate = { type: 'hyperband', min_steps: 10, max_steps: 90, eta: 1 }), 'early_terminate.eta', /integer ≥ 2/],
+    ['hyperband min_steps 0', (s) => (s.early_terminate = { type: 'hyperband', min_steps: 0, max_steps: 90 }), 'early_terminate.min_steps', /integer ≥ 1/],
+    ['hyperband min_steps past the budget', (s) => (s.early_terminate = { type: 'hyperband', min_steps: 3000, max_steps: 9000 }), 'early_terminate.min_steps', /less than the trials' steps/],
+    ['unknown early_terminate key', (s) => (s.early_terminate = { type: 'hyperband', min_steps: 10, max_step: 90 }), 'early_terminate.max_step', /did you mean max_steps\?/],
+    ...pbtCases(),
     ['early_terminate eta 1', (s) => (s.early_terminate = { type: 'asha', min_steps: 10, eta: 1 }), 'early_terminate.eta', /integer ≥ 2/],
     ['early_terminate without min_steps', (s) => (s.early_terminate = { type: 'asha' }), 'early_terminate.min_steps', /is required/],
     ['min_steps past the budget', (s) => (s.early_terminate = { type: 'asha', min_steps: 3000 }), 'early_terminate.min_steps', /less than the trials' steps \(got 3000 ≥ 3000\)/],
@@ -178,6 +258,47 @@ describe('validateSweepSpec', () => {
   for (const [title, change, path, reason] of cases) {
     it(`rejects ${title}`, () => rejects(withChange(change), path, reason));
   }
+
+  it('accepts bayes with its default startup trials, and keeps them through normalisation', () => {
+    const spec = validateSweepSpec(withChange((s) => (s.method = 'bayes')));
+    assert.deepEqual(spec.bayes, { startup_trials: 10 });
+    assert.deepEqual(validateSweepSpec(structuredClone(spec)), spec);
+    const set = validateSweepSpec(withChange((s) => ((s.method = 'bayes'), (s.bayes = { startup_trials: 4 }))));
+    assert.deepEqual(set.bayes, { startup_trials: 4 });
+    assert.equal(validateSweepSpec(validSpec()).bayes, undefined);
+  });
+
+  it('accepts hyperband and fills eta', () => {
+    const spec = validateSweepSpec(withChange((s) => (s.early_terminate = { type: 'hyperband', min_steps: 100, max_steps: 2700 })));
+    assert.deepEqual(spec.early_terminate, { type: 'hyperband', min_steps: 100, max_steps: 2700, eta: 3 });
+  });
+
+  it('fills max_failures 0 and leaves max_concurrent unbounded', () => {
+    const spec = validateSweepSpec(validSpec());
+    assert.equal(spec.max_failures, 0);
+    assert.equal('max_concurrent' in spec, false);
+    const set = validateSweepSpec(withChange((s) => ((s.max_failures = 2), (s.max_concurrent = 3))));
+    assert.deepEqual([set.max_failures, set.max_concurrent], [2, 3]);
+  });
+
+  it('accepts pbt, normalising values, deriving integer fields and filling the quantile', () => {
+    const spec = validateSweepSpec(withChange((s) => ((s.scheduler = pbt()), delete s.early_terminate)));
+    assert.deepEqual(spec.scheduler, {
+      type: 'pbt',
+      interval: 250,
+      quantile: 0.25,
+      mutations: {
+        lr: { factors: [0.8, 1.2], integer: false },
+        batchSize: { factors: [0.5, 2], integer: true },
+        formulation: { distribution: 'categorical', values: ['dupont', 'pytorch-vae'] },
+        temperature: { distribution: 'log_uniform_values', min: 0.5, max: 1 },
+        'latent.continuous': { distribution: 'int_uniform', min: 8, max: 12 },
+      },
+    });
+    assert.deepEqual(validateSweepSpec(structuredClone(spec)), spec);
+    const grid = validateSweepSpec({ name: 'g', method: 'grid', run_cap: 4, train: { steps: 100 }, scheduler: { type: 'pbt', interval: 10, quantile: 0.5, mutations: { lr: { factors: [2] } } } });
+    assert.equal(grid.scheduler?.quantile, 0.5);
+  });
 
   it('names the parameters of an invalid combination', () => {
     rejects(

@@ -1,15 +1,18 @@
 import { DataError, parseDatasetRef } from '@jvae/data';
-import { ConfigError, configPaths, resolveTrainConfig, type TrainConfig } from '@jvae/model/config';
-import { expandTrials, MAX_TRIALS } from './expand-trials.js';
+import { ConfigError, configPaths, getByPath, resolveTrainConfig, type TrainConfig } from '@jvae/model/config';
+import { checkTrials, MAX_TRIALS } from './expand-trials.js';
 import { FACTOR_METRICS, METRIC_GOALS, METRIC_NAMES, type MetricName } from './metrics.js';
 import { isEnumerable } from './parameter-space.js';
 import { hashSeed } from '@jvae/rng';
 import {
   DISTRIBUTIONS,
   SEARCH_METHODS,
-  type AshaSpec,
+  type BayesSpec,
+  type EarlyTerminateSpec,
   type ParamValue,
   type ParameterSpec,
+  type PbtMutation,
+  type PbtSpec,
   type ReplicaRange,
   type SearchMethod,
   type SweepMetric,
@@ -41,11 +44,19 @@ const TOP_LEVEL_KEYS = [
   'replicas',
   'seed',
   'early_terminate',
+  'bayes',
+  'scheduler',
+  'max_failures',
+  'max_concurrent',
   'parameters',
 ];
 
 const DEFAULT_METRIC: SweepMetric = { name: 'loss', goal: 'minimize' };
 const DEFAULT_ETA = 3;
+const DEFAULT_STARTUP_TRIALS = 10;
+const DEFAULT_QUANTILE = 0.25;
+/** The train config's own cap on steps; it keeps bracket sizes exact in floating point. */
+const MAX_HYPERBAND_STEPS = 1_000_000_000;
 
 /**
  * Checks a parsed sweep spec and returns it normalised (defaults filled in, `replicas` as a
@@ -61,15 +72,22 @@ export function validateSweepSpec(input: unknown): SweepSpec {
   const name = readName(required(root.name, 'name'));
   const method = readOneOf(required(root.method, 'method'), SEARCH_METHODS, 'method');
   const runCap = root.run_cap === undefined ? undefined : readInteger(root.run_cap, 'run_cap', 1, MAX_TRIALS);
-  if (method === 'random' && runCap === undefined) {
-    throw new SweepSpecError('run_cap', 'is required when method is random');
+  if (method !== 'grid' && runCap === undefined) {
+    throw new SweepSpecError('run_cap', `is required when method is ${method}`);
   }
+  if (root.bayes !== undefined && method !== 'bayes') {
+    throw new SweepSpecError('bayes', `only applies to method bayes (method is ${method})`);
+  }
+  const bayes = method === 'bayes' ? readBayes(root.bayes === undefined ? {} : root.bayes) : undefined;
   const metric = root.metric === undefined ? { ...DEFAULT_METRIC } : readMetric(root.metric);
   const dataset = root.dataset === undefined ? undefined : readDataset(root.dataset);
   const train = root.train === undefined ? {} : readTrain(root.train);
   const replicas = root.replicas === undefined ? { min: 1, max: 1 } : readReplicas(root.replicas);
   const seed = root.seed === undefined ? hashSeed(name) : readInteger(root.seed, 'seed', 0, 0xffffffff);
-  const earlyTerminate = root.early_terminate === undefined ? undefined : readAsha(root.early_terminate);
+  const earlyTerminate = root.early_terminate === undefined ? undefined : readEarlyTerminate(root.early_terminate);
+  const maxFailures = root.max_failures === undefined ? 0 : readInteger(root.max_failures, 'max_failures', 0);
+  const maxConcurrent = root.max_concurrent === undefined ? undefined : readInteger(root.max_concurrent, 'max_concurrent', 1);
+  if (root.scheduler !== undefined) checkPbtFits(method, runCap, earlyTerminate);
 
   const configInput = trainInput(train, dataset?.name);
   const base = resolveOrExplain(configInput, {}, (err) => new SweepSpecError(trainErrorPath(err.path), err.reason));
@@ -82,7 +100,9 @@ export function validateSweepSpec(input: unknown): SweepSpec {
       `must be less than the trials' steps (got ${earlyTerminate.min_steps} ≥ ${base.steps}); no rung would be reached`,
     );
   }
-  const parameters = readParameters(root.parameters === undefined ? {} : root.parameters, method, base, configInput);
+  const sweepable = configPaths(base).filter((path) => !(path in UNSWEEPABLE_FIELDS));
+  const scheduler = root.scheduler === undefined ? undefined : readPbt(root.scheduler, base, configInput, sweepable);
+  const parameters = readParameters(root.parameters === undefined ? {} : root.parameters, method, configInput, sweepable);
 
   const spec: SweepSpec = {
     name,
@@ -94,9 +114,13 @@ export function validateSweepSpec(input: unknown): SweepSpec {
     replicas,
     seed,
     ...(earlyTerminate ? { early_terminate: earlyTerminate } : {}),
+    ...(bayes ? { bayes } : {}),
+    ...(scheduler ? { scheduler } : {}),
+    max_failures: maxFailures,
+    ...(maxConcurrent === undefined ? {} : { max_concurrent: maxConcurrent }),
     parameters,
   };
-  expandTrials(spec);
+  checkTrials(spec);
   return spec;
 }
 
@@ -171,32 +195,156 @@ function readReplicas(value: unknown): ReplicaRange {
   return { min, max };
 }
 
-function readAsha(value: unknown): AshaSpec {
-  const asha = readMapping(value, 'early_terminate');
-  rejectUnknownKeys(asha, ['type', 'min_steps', 'eta'], 'early_terminate');
+function readEarlyTerminate(value: unknown): EarlyTerminateSpec {
+  const raw = readMapping(value, 'early_terminate');
+  rejectUnknownKeys(raw, ['type', 'min_steps', 'max_steps', 'eta'], 'early_terminate');
+  const type = readOneOf(required(raw.type, 'early_terminate.type'), ['asha', 'hyperband'] as const, 'early_terminate.type');
+  const minSteps = readInteger(required(raw.min_steps, 'early_terminate.min_steps'), 'early_terminate.min_steps', 1);
+  const eta = raw.eta === undefined ? DEFAULT_ETA : readInteger(raw.eta, 'early_terminate.eta', 2);
+  if (type === 'asha') {
+    if (raw.max_steps !== undefined) {
+      throw new SweepSpecError('early_terminate.max_steps', 'only applies to type hyperband; asha rungs go up to each trial\'s steps');
+    }
+    return { type, min_steps: minSteps, eta };
+  }
+  const maxSteps = readInteger(required(raw.max_steps, 'early_terminate.max_steps'), 'early_terminate.max_steps', 1, MAX_HYPERBAND_STEPS);
+  if (maxSteps <= minSteps) {
+    throw new SweepSpecError('early_terminate.max_steps', `must be greater than min_steps (got ${maxSteps} ≤ ${minSteps})`);
+  }
+  return { type, min_steps: minSteps, max_steps: maxSteps, eta };
+}
+
+function readBayes(value: unknown): BayesSpec {
+  const bayes = readMapping(value, 'bayes');
+  rejectUnknownKeys(bayes, ['startup_trials'], 'bayes');
   return {
-    type: readOneOf(required(asha.type, 'early_terminate.type'), ['asha'] as const, 'early_terminate.type'),
-    min_steps: readInteger(required(asha.min_steps, 'early_terminate.min_steps'), 'early_terminate.min_steps', 1),
-    eta: asha.eta === undefined ? DEFAULT_ETA : readInteger(asha.eta, 'early_terminate.eta', 2),
+    startup_trials:
+      bayes.startup_trials === undefined ? DEFAULT_STARTUP_TRIALS : readInteger(bayes.startup_trials, 'bayes.startup_trials', 1),
   };
+}
+
+/** PBT replaces the weights of a fixed population's poor trials, so it needs that population and nothing else stopping them. */
+function checkPbtFits(method: SearchMethod, runCap: number | undefined, earlyTerminate: EarlyTerminateSpec | undefined): void {
+  if (method === 'bayes') {
+    throw new SweepSpecError('scheduler', 'pbt needs a fixed population; use method grid or random with run_cap');
+  }
+  if (runCap === undefined) throw new SweepSpecError('run_cap', 'is required when scheduler is pbt (the population size)');
+  if (earlyTerminate) {
+    throw new SweepSpecError('scheduler', 'cannot be combined with early_terminate; pbt replaces poor trials instead of stopping them');
+  }
+}
+
+function readPbt(value: unknown, base: TrainConfig, input: Record<string, unknown>, sweepable: readonly string[]): PbtSpec {
+  const raw = readMapping(value, 'scheduler');
+  rejectUnknownKeys(raw, ['type', 'interval', 'quantile', 'mutations'], 'scheduler');
+  const type = readOneOf(required(raw.type, 'scheduler.type'), ['pbt'] as const, 'scheduler.type');
+  const interval = readInteger(required(raw.interval, 'scheduler.interval'), 'scheduler.interval', 1);
+  if (interval >= base.steps) {
+    throw new SweepSpecError(
+      'scheduler.interval',
+      `must be less than the trials' steps (got ${interval} ≥ ${base.steps}); no trial would be perturbed`,
+    );
+  }
+  const quantile = raw.quantile === undefined ? DEFAULT_QUANTILE : readNumber(raw.quantile, 'scheduler.quantile');
+  if (quantile <= 0 || quantile > 0.5) throw new SweepSpecError('scheduler.quantile', `must be in (0, 0.5] (got ${quantile})`);
+  const rawMutations = readMapping(required(raw.mutations, 'scheduler.mutations'), 'scheduler.mutations');
+  if (Object.keys(rawMutations).length === 0) {
+    throw new SweepSpecError('scheduler.mutations', 'must name at least one train config field to perturb');
+  }
+  const mutations: Record<string, PbtMutation> = {};
+  for (const [field, rawMutation] of Object.entries(rawMutations)) {
+    const path = joinPath('scheduler.mutations', field);
+    checkSweepable(field, path, sweepable);
+    mutations[field] = readMutation(rawMutation, path, field, base, input);
+  }
+  return { type, interval, quantile, mutations };
+}
+
+function readMutation(value: unknown, path: string, field: string, base: TrainConfig, input: Record<string, unknown>): PbtMutation {
+  const raw = readMapping(value, path);
+  if ('factors' in raw) return readFactorsMutation(raw, path, field, base, input);
+  if ('value' in raw) throw new SweepSpecError(joinPath(path, 'value'), 'a constant cannot be perturbed; use values, factors or distribution');
+  if (!('values' in raw) && !('distribution' in raw)) {
+    rejectUnknownKeys(raw, ['values', 'factors', 'distribution'], path);
+    throw new SweepSpecError(path, 'needs one of values, factors or distribution');
+  }
+  const mutation = readParameter(raw, path, 'random') as PbtMutation & ParameterSpec;
+  if ('min' in mutation && mutation.distribution !== 'int_uniform' && numericKind(field, base, input) === 'integer') {
+    throw new SweepSpecError(
+      joinPath(path, 'distribution'),
+      `${field} holds integers, which a ${mutation.distribution} distribution would not draw; use int_uniform or values`,
+    );
+  }
+  for (const [valuePath, candidate] of candidateValues(mutation, path)) checkValue(input, field, candidate, valuePath);
+  return mutation;
+}
+
+function readFactorsMutation(raw: Mapping, path: string, field: string, base: TrainConfig, input: Record<string, unknown>): PbtMutation {
+  rejectUnknownKeys(raw, ['factors', 'integer'], path);
+  const factorsPath = joinPath(path, 'factors');
+  const kind = numericKind(field, base, input);
+  if (kind === 'none') {
+    throw new SweepSpecError(factorsPath, `need a numeric field; ${field} holds ${describe(getByPath(base, field))}`);
+  }
+  if (kind === 'discrete') throw new SweepSpecError(factorsPath, `${field} takes only particular numbers; perturb it with values`);
+  if (!Array.isArray(raw.factors) || raw.factors.length === 0) {
+    throw new SweepSpecError(factorsPath, `must be a non-empty list (got ${describe(raw.factors)})`);
+  }
+  const factors = raw.factors.map((item, i) => {
+    const factor = readNumber(item, joinPath(factorsPath, i));
+    if (factor <= 0) throw new SweepSpecError(joinPath(factorsPath, i), `must be positive (got ${factor})`);
+    return factor;
+  });
+  const integer = kind === 'integer';
+  if (raw.integer !== undefined && raw.integer !== integer) {
+    throw new SweepSpecError(
+      joinPath(path, 'integer'),
+      `is derived from the field: ${field} ${integer ? 'holds integers' : 'is continuous'}, so it is ${integer} (got ${describe(raw.integer)})`,
+    );
+  }
+  return { factors, integer };
+}
+
+/**
+ * How a train config field takes numbers, found by applying probes (the config's rules are
+ * the only record of it): any number in range, integers, or particular values only.
+ */
+function numericKind(field: string, base: TrainConfig, input: Record<string, unknown>): 'none' | 'continuous' | 'integer' | 'discrete' {
+  const current = getByPath(base, field);
+  if (typeof current !== 'number') return 'none';
+  const accepts = (probe: number): boolean => {
+    try {
+      resolveTrainConfig(input, { [field]: probe });
+      return true;
+    } catch (err) {
+      if (err instanceof ConfigError) return err.path !== field;
+      throw err;
+    }
+  };
+  if (accepts(Math.floor(current) + 0.5)) return 'continuous';
+  return accepts(current + 1) || accepts(current - 1) ? 'integer' : 'discrete';
+}
+
+/** A train config leaf that a sweep may vary; `path` is where the spec names it. */
+function checkSweepable(field: string, path: string, sweepable: readonly string[]): void {
+  if (field in UNSWEEPABLE_FIELDS) throw new SweepSpecError(path, `cannot be swept: ${UNSWEEPABLE_FIELDS[field]}`);
+  if (!sweepable.includes(field)) {
+    const hint = closest(field, sweepable);
+    throw new SweepSpecError(path, `not a train config field${hint ? ` (did you mean ${hint}?)` : ''}`);
+  }
 }
 
 function readParameters(
   value: unknown,
   method: SearchMethod,
-  base: TrainConfig,
   input: Record<string, unknown>,
+  sweepable: readonly string[],
 ): Record<string, ParameterSpec> {
   const raw = readMapping(value, 'parameters');
-  const sweepable = configPaths(base).filter((path) => !(path in UNSWEEPABLE_FIELDS));
   const parameters: Record<string, ParameterSpec> = {};
   for (const [field, rawParam] of Object.entries(raw)) {
     const path = joinPath('parameters', field);
-    if (field in UNSWEEPABLE_FIELDS) throw new SweepSpecError(path, `cannot be swept: ${UNSWEEPABLE_FIELDS[field]}`);
-    if (!sweepable.includes(field)) {
-      const hint = closest(field, sweepable);
-      throw new SweepSpecError(path, `not a train config field${hint ? ` (did you mean ${hint}?)` : ''}`);
-    }
+    checkSweepable(field, path, sweepable);
     const param = readParameter(rawParam, path, method);
     for (const [valuePath, candidate] of candidateValues(param, path)) checkValue(input, field, candidate, valuePath);
     parameters[field] = param;
