@@ -1,6 +1,7 @@
 import type { TrainConfig } from '@jvae/model/config';
-import { choiceAt, choiceCount, sampleParameter } from './parameter-space.js';
-import { createRng, hashSeed } from '@jvae/rng';
+import { hashSeed } from '@jvae/rng';
+import { choiceAt, choiceCount } from './parameter-space.js';
+import { randomDraw } from './search/random-draw.js';
 import type { ParamValue, SweepSpec } from './spec.js';
 import { SweepSpecError } from './sweep-spec-error.js';
 import { resolveOrExplain, trainInput } from './train-config.js';
@@ -107,12 +108,7 @@ function gridParams(spec: SweepSpec, index: number): Record<string, ParamValue> 
 }
 
 function randomParams(spec: SweepSpec, index: number): Record<string, ParamValue> {
-  return Object.fromEntries(
-    Object.entries(spec.parameters).map(([path, param]) => [
-      path,
-      structuredClone(sampleParameter(param, createRng(hashSeed(spec.seed, 'param', index, path)))),
-    ]),
-  );
+  return randomDraw(spec.parameters, spec.seed, index);
 }
 
 function formatParams(params: Record<string, ParamValue>): string {
