@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { keys } from '@jvae/protocol';
 import { SweepStore } from '@jvae/store';
 import { sweepInput, testRedis } from '@jvae/store/testing';
+import { expandTrials, parseSweepSpec } from '@jvae/sweep';
 import { SweepScheduler } from './sweep-scheduler.js';
 
 const { redis, prefix, cleanup } = testRedis();
@@ -79,4 +80,32 @@ describe('SweepScheduler', () => {
       assert.equal(await store.stopRequest(b!), null, 'replayed events change nothing');
     });
   }
+
+  it('Hyperband compares a trial only with the trials of its own bracket', async () => {
+    const specText = JSON.stringify({
+      name: 'hyperband-test',
+      method: 'grid',
+      train: { preset: 'mnist', steps: 81 },
+      metric: { name: 'loss', goal: 'minimize' },
+      early_terminate: { type: 'hyperband', min_steps: 1, max_steps: 81, eta: 3 },
+      parameters: { lr: { values: Array.from({ length: 16 }, (_, i) => 0.001 * (i + 1)) } },
+    });
+    const spec = parseSweepSpec(specText);
+    const sweep = await store.createSweep({ specText, spec, plans: expandTrials(spec) });
+    const trials = await store.getTrials(sweep.id);
+    for (const trial of trials) await store.transitionTrial(trial.id, ['queued'], 'running');
+    // Bracket 4 has rungs 1, 3, 9, 27; bracket 3 has 3, 9, 27: both judge at step 3.
+    const [x1, x2] = trials.filter((t) => t.bracket === 4).map((t) => t.id);
+    const [b1, b2, b3] = trials.filter((t) => t.bracket === 3).map((t) => t.id);
+    assert.ok(x2 && b3, `brackets of the 16 trials: ${trials.map((t) => t.bracket).join(',')}`);
+    await store.recordEval(x1!, 3, { loss: 1 });
+    await store.recordEval(x2!, 3, { loss: 2 });
+    // Worst of all at step 3, but the first of its bracket there: it goes on.
+    await store.recordEval(b1!, 3, { loss: 50 });
+    await store.recordEval(b2!, 3, { loss: 60 });
+    await store.recordEval(b3!, 3, { loss: 70 });
+    assert.equal(await stopRequested(b3!), 'asha');
+    assert.equal(await store.stopRequest(b1!), null);
+    assert.deepEqual(Object.keys(await store.rungValues(sweep.id, 3, 3)).sort(), [b1, b2, b3].sort());
+  });
 });

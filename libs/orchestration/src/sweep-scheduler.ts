@@ -15,7 +15,8 @@ export interface SweepSchedulerOptions {
 /**
  * Applies what follows from trial events, reading the global event stream through a consumer
  * group and acknowledging each event once applied (so nothing is lost across restarts):
- * - an evaluation at or past an ASHA rung records the trial's value there and, if the trial
+ * - an evaluation at or past an ASHA rung (for Hyperband: a rung of the trial's bracket, whose
+ *   trials alone it is compared with) records the trial's value there and, if the trial
  *   is not in the top 1/eta of those recorded before it, asks it to stop;
  * - a trial reaching a final state may finish its sweep, which logs the sweep's final state.
  * Both are idempotent, so an event applied twice (a crash before its ack) changes nothing.
@@ -100,7 +101,7 @@ export class SweepScheduler {
     const asha = sweep?.spec.early_terminate;
     if (!sweep || !asha) return;
     for (const rung of trial.rungs.filter((r) => r <= step)) {
-      const record = await this.store.recordRung(sweep.id, rung, trialId, value);
+      const record = await this.store.recordRung(sweep.id, rung, trialId, value, trial.bracket);
       const decision = ashaDecision({
         rung,
         value: record.value,

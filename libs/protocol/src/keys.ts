@@ -32,6 +32,11 @@ export function checkId(kind: string, id: string): string {
   return id;
 }
 
+function checkBracket(bracket: number): number {
+  if (!Number.isSafeInteger(bracket) || bracket < 0) throw new RangeError(`invalid Hyperband bracket ${bracket}: expected an integer ≥ 0`);
+  return bracket;
+}
+
 function checkRung(rung: number): number {
   if (!Number.isSafeInteger(rung) || rung < 1) throw new RangeError(`invalid ASHA rung ${rung}: expected a step ≥ 1`);
   return rung;
@@ -46,8 +51,8 @@ export interface RedisKeys {
   sweepTrials(sweepId: string): string;
   /** STREAM of the sweep's change events (trial updates, metric reports, state changes), for watchers. */
   sweepEvents(sweepId: string): string;
-  /** HASH of the values recorded at one ASHA rung (a step): field = trial id. */
-  sweepRung(sweepId: string, rung: number): string;
+  /** HASH of the values recorded at one rung (a step) of ASHA, or of one Hyperband bracket: field = trial id. */
+  sweepRung(sweepId: string, rung: number, bracket?: number): string;
   /** HASH of one trial's fields (state, step, params, worker, metric, checkpoint id, ...). */
   trial(trialId: string): string;
   /** LIST of the trial's metric reports, oldest first, each a JSON object with step, time and values. */
@@ -79,7 +84,8 @@ export function keys(prefix: string): RedisKeys {
     sweep: (id) => `${p}:sweep:${checkId('sweep', id)}`,
     sweepTrials: (id) => `${p}:sweep:${checkId('sweep', id)}:trials`,
     sweepEvents: (id) => `${p}:sweep:${checkId('sweep', id)}:events`,
-    sweepRung: (id, rung) => `${p}:sweep:${checkId('sweep', id)}:rung:${checkRung(rung)}`,
+    sweepRung: (id, rung, bracket) =>
+      `${p}:sweep:${checkId('sweep', id)}:${bracket === undefined ? '' : `bracket:${checkBracket(bracket)}:`}rung:${checkRung(rung)}`,
     trial: (id) => `${p}:trial:${checkId('trial', id)}`,
     trialMetrics: (id) => `${p}:trial:${checkId('trial', id)}:metrics`,
     trialCheckpoints: (id) => `${p}:trial:${checkId('trial', id)}:checkpoints`,

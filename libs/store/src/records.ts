@@ -46,6 +46,8 @@ export interface TrialRecord {
   metrics: Record<string, number>;
   /** Steps at which ASHA compares this trial (empty without early termination); evaluating there is best. */
   rungs: number[];
+  /** Hyperband's bracket of the trial; its rungs compare it only with trials of the same bracket. */
+  bracket?: number;
   /** Reason of a failed trial; on a completed one, why its last checkpoint is not stored. */
   error?: string;
   /** Workers training it now; empty unless running. */

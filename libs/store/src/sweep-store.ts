@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { checkId, keys, type RedisKeys } from '@jvae/protocol';
 import {
   TRIAL_STATES,
-  ashaRungs,
+  trialRungs,
   sweepState,
   type RankableTrial,
   type SweepSpec,
@@ -138,9 +138,7 @@ export class SweepStore {
     tx.zadd(this.keys.sweeps(), now, id);
     for (const plan of input.plans) {
       const tid = makeTrialId(id, plan.index);
-      const rungs = spec.early_terminate
-        ? ashaRungs(spec.early_terminate.min_steps, spec.early_terminate.eta, plan.config.steps)
-        : [];
+      const { rungs, bracket } = trialRungs(spec.early_terminate, plan.index, plan.config.steps);
       tx.zadd(this.keys.sweepTrials(id), plan.index, tid);
       tx.hset(this.keys.trial(tid), {
         id: tid,
@@ -157,6 +155,7 @@ export class SweepStore {
         metricName: spec.metric.name,
         metrics: '{}',
         rungs: JSON.stringify(rungs),
+        ...(bracket === undefined ? {} : { bracket: String(bracket) }),
         workers: '[]',
         attempts: '0',
         createdAt: String(now),
@@ -382,15 +381,16 @@ export class SweepStore {
    * Records the trial's value at an ASHA rung together with the values recorded there before
    * it. Idempotent: recording again returns the first record.
    */
-  async recordRung(sweepId: string, rung: number, trialId: string, value: number): Promise<RungRecord> {
+  async recordRung(sweepId: string, rung: number, trialId: string, value: number, bracket?: number): Promise<RungRecord> {
     checkId('trial', trialId);
-    const raw = (await RECORD_RUNG.run(this.redis, [this.keys.sweepRung(sweepId, rung)], [trialId, String(value)])) as string;
+    const key = this.keys.sweepRung(sweepId, rung, bracket);
+    const raw = (await RECORD_RUNG.run(this.redis, [key], [trialId, String(value)])) as string;
     return decodeRung(raw);
   }
 
-  /** Every trial's value at the rung. */
-  async rungValues(sweepId: string, rung: number): Promise<Record<string, number>> {
-    const hash = await this.redis.hgetall(this.keys.sweepRung(sweepId, rung));
+  /** Every trial's value at the rung (of the Hyperband bracket). */
+  async rungValues(sweepId: string, rung: number, bracket?: number): Promise<Record<string, number>> {
+    const hash = await this.redis.hgetall(this.keys.sweepRung(sweepId, rung, bracket));
     return Object.fromEntries(Object.entries(hash).map(([trial, raw]) => [trial, decodeRung(raw).value]));
   }
 
@@ -539,6 +539,7 @@ function decodeTrial(hash: Hash): TrialRecord {
     finishedAt: int(hash.finishedAt),
   };
   if (hash.metric !== undefined) trial.metric = Number(hash.metric);
+  if (hash.bracket !== undefined) trial.bracket = Number(hash.bracket);
   if (hash.error) trial.error = hash.error;
   if (hash.checkpoint) {
     trial.checkpointId = hash.checkpoint;

@@ -28,6 +28,7 @@ export { validateSweepSpec } from './validate-spec.js';
 export { UNSWEEPABLE_FIELDS } from './train-config.js';
 export { expandTrials, planTrial, trialCount, MAX_TRIALS, type TrialPlan } from './expand-trials.js';
 export { ashaDecision, ashaRungs, type AshaDecision, type AshaDecisionInput } from './asha.js';
+export { trialRungs, type TrialRungs } from './trial-rungs.js';
 export {
   hyperbandBracketOf,
   hyperbandBrackets,
