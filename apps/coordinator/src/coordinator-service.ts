@@ -12,9 +12,9 @@ import {
   type SweepEvent,
   type WatchSweepRequest__Output,
 } from '@jvae/protocol';
-import type { TrialQueue, WorkerPool } from '@jvae/orchestration';
+import type { TrialQueue, TrialSupply, WorkerPool } from '@jvae/orchestration';
 import type { SweepStore, WorkerRegistry } from '@jvae/store';
-import { expandTrials, parseSweepSpec } from '@jvae/sweep';
+import { parseSweepSpec, trialCount } from '@jvae/sweep';
 import type { CheckpointTransfer } from './checkpoint-transfer.js';
 import { GrpcError, toServiceError } from './grpc-error.js';
 import { protoGoal, protoSweepState, toProtoCheckpoint, toProtoWorker } from './proto-mapping.js';
@@ -30,6 +30,8 @@ export interface CoordinatorServiceDeps {
   store: SweepStore;
   registry: WorkerRegistry;
   queue: TrialQueue;
+  /** Creates and queues each sweep's trials as its limits allow. */
+  supply: TrialSupply;
   transfer: CheckpointTransfer;
   /** Absent when the worker pool is managed elsewhere (e.g. by KEDA on Kubernetes). */
   pool?: WorkerPool;
@@ -77,12 +79,10 @@ export class CoordinatorService {
   async submit(specText: string): Promise<SubmitSweepResponse> {
     if (!specText.trim()) throw new GrpcError(grpc.status.INVALID_ARGUMENT, 'spec: empty; send the sweep spec (YAML or JSON)');
     const spec = parseSweepSpec(specText);
-    const plans = expandTrials(spec);
-    const sweep = await this.deps.store.createSweep({ specText, spec, plans });
-    const trialIds = await this.deps.store.trialIds(sweep.id);
-    await this.deps.queue.add(trialIds);
-    this.deps.log(`sweep ${sweep.id} (${spec.name}): ${trialIds.length} trial(s) queued`);
-    return { id: sweep.id, trialCount: trialIds.length };
+    const sweep = await this.deps.store.createSweep({ specText, spec, plans: [], trialCount: trialCount(spec) });
+    const queued = await this.deps.supply.fill(sweep.id);
+    this.deps.log(`sweep ${sweep.id} (${spec.name}): ${queued.length} of ${sweep.trialCount} trial(s) queued`);
+    return { id: sweep.id, trialCount: sweep.trialCount };
   }
 
   /** Each watch holds a Redis connection of its own for as long as it lasts: their number is capped. */

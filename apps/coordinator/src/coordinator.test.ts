@@ -237,6 +237,65 @@ describe('coordinator gRPC', () => {
     assert.deepEqual(last.snapshot!.counts, { queued: 0, running: 0, completed: 2, stopped: 0, failed: 0, cancelled: 9_998 });
   });
 
+  it('max_concurrent: a sweep has at most that many trials live; the next ones come as trials end', async () => {
+    const { id, trialCount } = await coordinator.client.submitSweep({ spec: `${specText(4)}\nmax_concurrent: 2\n` });
+    assert.equal(trialCount, 4);
+    const first = await store.trialIds(id);
+    assert.equal(first.length, 2);
+    assert.deepEqual((await queue.getJobs(['waiting'])).map((j) => j.id).filter((j) => first.includes(j!)).sort(), [...first].sort());
+    await store.transitionTrial(first[0]!, ['queued'], 'running');
+    await store.transitionTrial(first[0]!, ['running'], 'completed');
+    const three = await eventually(async () => ((await store.trialIds(id)).length === 3 ? store.trialIds(id) : undefined), 'a third trial');
+    assert.ok(await queue.getJob(three[2]!), 'queued as a job');
+    for (const trial of three.slice(1)) {
+      await store.transitionTrial(trial, ['queued'], 'running');
+      await store.transitionTrial(trial, ['running'], 'completed');
+    }
+    assert.equal((await store.requireSweep(id)).state, 'running', 'not finished while a trial is still to come');
+    const last = await eventually(async () => (await store.trialIds(id))[3], 'the fourth trial');
+    await store.transitionTrial(last, ['queued'], 'running');
+    await store.transitionTrial(last, ['running'], 'completed');
+    await eventually(async () => ((await store.requireSweep(id)).finishedAt > 0 ? true : undefined), 'the sweep finished');
+    assert.equal((await store.requireSweep(id)).state, 'completed');
+  });
+
+  it('bayes: start-up trials first, then each suggestion once trials end, learning from their results', async () => {
+    const spec = [
+      'name: bayes-test',
+      'method: bayes',
+      'run_cap: 4',
+      'bayes: { startup_trials: 2 }',
+      'train: { preset: mnist, steps: 90 }',
+      'metric: { name: loss, goal: minimize }',
+      'parameters:',
+      '  lr: { distribution: log_uniform_values, min: 0.0001, max: 0.01 }',
+    ].join('\n');
+    const { id, trialCount } = await coordinator.client.submitSweep({ spec });
+    assert.equal(trialCount, 4);
+    assert.equal((await store.trialIds(id)).length, 2, 'the start-up trials');
+    let done = 0;
+    while (done < 4) {
+      const trials = await eventually(async () => {
+        const all = await store.getTrials(id);
+        return all.length > done ? all : undefined;
+      }, `trial ${done}`);
+      const trial = trials[done]!;
+      await store.transitionTrial(trial.id, ['queued'], 'running');
+      await store.recordEval(trial.id, 90, { loss: Math.abs(Math.log10(trial.params.lr as number) + 3) });
+      await store.transitionTrial(trial.id, ['running'], 'completed');
+      done++;
+    }
+    await eventually(async () => ((await store.requireSweep(id)).finishedAt > 0 ? true : undefined), 'the sweep finished');
+    const trials = await store.getTrials(id);
+    assert.equal(trials.length, 4);
+    for (const trial of trials) {
+      const lr = trial.params.lr as number;
+      assert.ok(lr >= 0.0001 && lr <= 0.01, `lr ${lr} in range`);
+      assert.equal(trial.config.lr, lr);
+    }
+    assert.equal(new Set(trials.map((t) => t.params.lr)).size, 4, 'four different points');
+  });
+
   it('cancels: queued trials cancelled and their jobs removed, running ones asked to stop', async () => {
     const { id } = await coordinator.client.submitSweep({ spec: specText(3) });
     const [a, b, c] = await store.trialIds(id);

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import type { CheckpointFs, ManifestLimits } from '@jvae/artifacts';
-import { binCommand, Reconciler, SweepScheduler, TrialQueue, WorkerPool } from '@jvae/orchestration';
+import { binCommand, Reconciler, SweepScheduler, TrialQueue, TrialSupply, WorkerPool } from '@jvae/orchestration';
 import {
   loadConfig,
   loadProtos,
@@ -111,12 +111,13 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     const artifacts = new ArtifactStore(config.artifacts, options.artifactFs);
     const transfer = new CheckpointTransfer(store, artifacts, { keep: options.keepCheckpoints ?? 2, limits: options.uploadLimits });
 
-    const reconciler = new Reconciler(store, queue, log);
+    const supply = new TrialSupply(store, queue);
+    const reconciler = new Reconciler(store, queue, supply, log);
     await reconciler.run();
     reconciler.every(options.reconcileIntervalMs ?? 30_000);
     cleanup.push(() => reconciler.stop());
 
-    const scheduler = new SweepScheduler(store, connect(), { log });
+    const scheduler = new SweepScheduler(store, connect(), { log, supply });
     await scheduler.start();
     cleanup.push(() => scheduler.stop());
 
@@ -133,6 +134,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       store,
       registry,
       queue,
+      supply,
       transfer,
       pool,
       redis,

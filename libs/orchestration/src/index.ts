@@ -22,3 +22,4 @@ export { chooseFollowers, comparePriority, reformMembers } from './gang-plan.js'
 export type { GangCandidate } from './gang-plan.js';
 export { workerDemand } from './worker-demand.js';
 export type { SweepDemand, WorkerDemand } from './worker-demand.js';
+export { TrialSupply } from './trial-supply.js';

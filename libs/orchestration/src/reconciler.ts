@@ -1,5 +1,6 @@
 import type { SweepStore } from '@jvae/store';
 import type { TrialQueue } from './trial-queue.js';
+import type { TrialSupply } from './trial-supply.js';
 
 export interface ReconcileResult {
   /** Trials whose job was missing or finished and that were queued again. */
@@ -11,7 +12,9 @@ export interface ReconcileResult {
 /**
  * Makes the queue agree with the store, which is the record: every queued or running trial
  * of an unfinished sweep has a live job (a running trial whose worker died is queued again and
- * resumes from its checkpoint), and a sweep whose trials are all final is marked finished.
+ * resumes from its checkpoint), a sweep that may run more trials than it has gets them (a
+ * coordinator stopped between a trial's end and the next trial), and a sweep whose trials are
+ * all final is marked finished.
  * Run at start, so a coordinator killed at any point loses nothing, and then periodically.
  */
 export class Reconciler {
@@ -21,6 +24,7 @@ export class Reconciler {
   constructor(
     private readonly store: SweepStore,
     private readonly queue: TrialQueue,
+    private readonly supply: TrialSupply,
     private readonly log: (line: string) => void,
   ) {}
 
@@ -28,6 +32,7 @@ export class Reconciler {
     const result: ReconcileResult = { requeued: [], finished: [] };
     for (const sweep of await this.store.listSweeps()) {
       if (sweep.finishedAt > 0) continue;
+      await this.supply.fill(sweep.id);
       const trials = await this.store.trialStandings(sweep.id);
       const live = trials.filter((t) => t.state === 'queued' || t.state === 'running').map((t) => t.id);
       if (live.length > 0) result.requeued.push(...(await this.queue.ensure(live)));

@@ -8,21 +8,30 @@ import { SweepStore } from '@jvae/store';
 import { sweepInput, testRedis } from '@jvae/store/testing';
 import { expandTrials, parseSweepSpec } from '@jvae/sweep';
 import { SweepScheduler } from './sweep-scheduler.js';
+import { TrialQueue } from './trial-queue.js';
+import { TrialSupply } from './trial-supply.js';
 
 const { redis, prefix, cleanup } = testRedis();
 const store = new SweepStore(redis, prefix);
 let schedulerConnection: Redis;
 let scheduler: SweepScheduler;
+let queue: TrialQueue;
+let queueConnection: Redis;
 const logged: string[] = [];
 
 before(async () => {
   schedulerConnection = redis.duplicate();
-  scheduler = new SweepScheduler(store, schedulerConnection, { blockMs: 100, log: (line) => logged.push(line) });
+  queueConnection = redis.duplicate({ maxRetriesPerRequest: null });
+  queue = new TrialQueue(queueConnection, prefix);
+  const supply = new TrialSupply(store, queue);
+  scheduler = new SweepScheduler(store, schedulerConnection, { blockMs: 100, log: (line) => logged.push(line), supply });
   await scheduler.start();
 });
 
 after(async () => {
   await scheduler.stop();
+  await queue.close();
+  queueConnection.disconnect();
   schedulerConnection.disconnect();
   await cleanup();
 });

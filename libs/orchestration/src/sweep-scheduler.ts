@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { EventLog, type StoreEvent, type SweepStore } from '@jvae/store';
+import type { TrialSupply } from './trial-supply.js';
 import { ashaDecision, isTerminalTrialState } from '@jvae/sweep';
 
 /** One consumer group, one consumer: a restarted coordinator picks up its own unacknowledged events. */
@@ -7,6 +8,8 @@ const GROUP = 'coordinator';
 const CONSUMER = 'coordinator';
 
 export interface SweepSchedulerOptions {
+  /** Creates a sweep's next trials once others end (bayes, max_concurrent). */
+  supply: TrialSupply;
   /** How long one read waits for events (bounds how long `stop` takes). */
   blockMs?: number;
   log: (line: string) => void;
@@ -18,7 +21,8 @@ export interface SweepSchedulerOptions {
  * - an evaluation at or past an ASHA rung (for Hyperband: a rung of the trial's bracket, whose
  *   trials alone it is compared with) records the trial's value there and, if the trial
  *   is not in the top 1/eta of those recorded before it, asks it to stop;
- * - a trial reaching a final state may finish its sweep, which logs the sweep's final state.
+ * - a trial reaching a final state makes room for the sweep's next trials (TrialSupply), or
+ *   may finish its sweep, which logs the sweep's final state.
  * Both are idempotent, so an event applied twice (a crash before its ack) changes nothing.
  */
 export class SweepScheduler {
@@ -49,7 +53,10 @@ export class SweepScheduler {
   /** Applies one event; exposed so that its effect can be tested without the stream. */
   async apply(event: StoreEvent): Promise<void> {
     if (event.type === 'eval') await this.applyAsha(event.trialId, event.step, event.values);
-    else if (event.type === 'trial' && isTerminalTrialState(event.state)) await this.store.markSweepFinished(event.sweepId);
+    else if (event.type === 'trial' && isTerminalTrialState(event.state)) {
+      await this.options.supply.fill(event.sweepId);
+      await this.store.markSweepFinished(event.sweepId);
+    }
   }
 
   private async run(): Promise<void> {

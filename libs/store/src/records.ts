@@ -14,7 +14,10 @@ export interface SweepRecord {
   /** Derived with `sweepState` from the per-state trial counters kept by the scripts that move trials. */
   state: SweepState;
   cancelled: boolean;
+  /** Trials the sweep has in all, once every one is created. */
   trialCount: number;
+  /** Trials created so far (bayes and max_concurrent sweeps create them as others end). */
+  created: number;
   /** Trials per state. */
   counts: Record<TrialState, number>;
   createdAt: number;

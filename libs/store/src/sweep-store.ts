@@ -37,8 +37,10 @@ export interface NewSweep {
   specText: string;
   /** The validated spec (`parseSweepSpec(specText)`). */
   spec: SweepSpec;
-  /** `expandTrials(spec)`. */
+  /** The trials to queue now: `expandTrials(spec)`, or the first of them when more come later (addTrials). */
   plans: readonly TrialPlan[];
+  /** Trials the sweep will have in all (default: the plans given). */
+  trialCount?: number;
   /** Defaults to a fresh unique id. */
   id?: string;
 }
@@ -115,7 +117,7 @@ export class SweepStore {
     this.events = new EventLog(redis, prefix);
   }
 
-  /** Writes the sweep and all its trials (state queued) in one transaction. */
+  /** Writes the sweep and its first trials (state queued) in one transaction. */
   async createSweep(input: NewSweep): Promise<SweepRecord> {
     const id = checkId('sweep', input.id ?? newSweepId());
     if (await this.redis.exists(this.keys.sweep(id))) throw new Error(`sweep '${id}' already exists`);
@@ -130,13 +132,46 @@ export class SweepStore {
       metricName: spec.metric.name,
       goal: spec.metric.goal,
       cancelled: '0',
-      trialCount: String(input.plans.length),
+      trialCount: String(input.trialCount ?? input.plans.length),
+      created: String(input.plans.length),
       ...Object.fromEntries(TRIAL_STATES.map((state) => [countField(state), state === 'queued' ? String(input.plans.length) : '0'])),
       createdAt: String(now),
       updatedAt: String(now),
     });
     tx.zadd(this.keys.sweeps(), now, id);
-    for (const plan of input.plans) {
+    this.writeTrials(tx, id, spec, input.plans, now);
+    await tx.exec();
+    return (await this.getSweep(id))!;
+  }
+
+  /**
+   * Adds the sweep's next trials (queued), whose indexes must follow the trials it has. Returns
+   * false, writing nothing, when another caller added trials meanwhile (read the sweep again).
+   */
+  async addTrials(sweepId: string, plans: readonly TrialPlan[]): Promise<boolean> {
+    if (plans.length === 0) return true;
+    const sweepKey = this.keys.sweep(sweepId);
+    await this.redis.watch(sweepKey);
+    try {
+      const sweep = await this.requireSweep(sweepId);
+      const next = sweep.created;
+      if (plans.some((plan, i) => plan.index !== next + i) || next + plans.length > sweep.trialCount) {
+        throw new RangeError(`sweep '${sweepId}' takes trials from index ${next}, at most ${sweep.trialCount - next} more`);
+      }
+      const now = Date.now();
+      const tx = this.redis.multi();
+      tx.hincrby(sweepKey, 'created', plans.length);
+      tx.hincrby(sweepKey, countField('queued'), plans.length);
+      tx.hset(sweepKey, 'updatedAt', String(now));
+      this.writeTrials(tx, sweepId, sweep.spec, plans, now);
+      return (await tx.exec()) !== null;
+    } finally {
+      await this.redis.unwatch();
+    }
+  }
+
+  private writeTrials(tx: ReturnType<Redis['multi']>, id: string, spec: SweepSpec, plans: readonly TrialPlan[], now: number): void {
+    for (const plan of plans) {
       const tid = makeTrialId(id, plan.index);
       const { rungs, bracket } = trialRungs(spec.early_terminate, plan.index, plan.config.steps);
       tx.zadd(this.keys.sweepTrials(id), plan.index, tid);
@@ -162,8 +197,6 @@ export class SweepStore {
         updatedAt: String(now),
       });
     }
-    await tx.exec();
-    return (await this.getSweep(id))!;
   }
 
   /** The sweep, its state and counts from the counters its trials' moves keep: one read whatever its size. */
@@ -462,7 +495,7 @@ export class SweepStore {
   async markSweepFinished(sweepId: string): Promise<SweepState | null> {
     const sweep = await this.getSweep(sweepId);
     if (!sweep || sweep.finishedAt > 0) return null;
-    if (sweep.counts.queued + sweep.counts.running > 0) return null;
+    if (sweep.counts.queued + sweep.counts.running > 0 || (!sweep.cancelled && sweep.created < sweep.trialCount)) return null;
     const now = Date.now();
     if (!(await this.redis.hsetnx(this.keys.sweep(sweepId), 'finishedAt', String(now)))) return null;
     await this.redis.hset(this.keys.sweep(sweepId), 'updatedAt', String(now));
@@ -500,15 +533,18 @@ function numbers(values: Record<string, number | null>): Record<string, number> 
 function decodeSweep(hash: Hash): SweepRecord {
   const cancelled = hash.cancelled === '1';
   const counts = Object.fromEntries(TRIAL_STATES.map((s) => [s, int(hash[countField(s)])])) as Record<TrialState, number>;
+  const trialCount = int(hash.trialCount);
+  const created = hash.created === undefined ? trialCount : int(hash.created);
   return {
     id: hash.id!,
     name: hash.name ?? '',
     specText: hash.specText ?? '',
     spec: JSON.parse(hash.spec!) as SweepSpec,
     metric: { name: hash.metricName, goal: hash.goal } as SweepRecord['metric'],
-    state: sweepState(counts, cancelled),
+    state: sweepState(counts, cancelled, trialCount - created),
     cancelled,
-    trialCount: int(hash.trialCount),
+    trialCount,
+    created,
     counts,
     createdAt: int(hash.createdAt),
     updatedAt: int(hash.updatedAt),

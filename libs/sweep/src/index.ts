@@ -49,3 +49,4 @@ export {
   type TrialState,
 } from './states.js';
 export { suggestTpe, type Observation, type TpeOptions } from './search/tpe.js';
+export { concurrencyLimit, nextPlans, trialsToCreate, type SeenTrial } from './trial-supply.js';

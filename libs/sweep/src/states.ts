@@ -23,15 +23,16 @@ export type TrialCounts = Readonly<Record<TrialState, number>>;
  * The sweep's state from how many of its trials are in each state:
  * - `cancelled` once the sweep is cancelled, whatever its trials are doing;
  * - `queued` while no trial has started (including before any trial exists);
- * - `running` while any trial is queued or running and some trial has started or finished;
+ * - `running` while any trial is queued or running, or is still to be created (`uncreated`: a
+ *   search that suggests trials as others end), and some trial has started or finished;
  * - once every trial is terminal: `completed` if any trial completed or was stopped,
  *   otherwise `failed` if any failed, otherwise (all cancelled) `cancelled`.
  */
-export function sweepState(counts: TrialCounts, cancelled: boolean): SweepState {
+export function sweepState(counts: TrialCounts, cancelled: boolean, uncreated = 0): SweepState {
   if (cancelled) return 'cancelled';
   const total = TRIAL_STATES.reduce((sum, state) => sum + counts[state], 0);
   if (counts.queued === total) return 'queued';
-  if (counts.queued + counts.running > 0) return 'running';
+  if (counts.queued + counts.running + uncreated > 0) return 'running';
   if (counts.completed + counts.stopped > 0) return 'completed';
   return counts.failed > 0 ? 'failed' : 'cancelled';
 }
