@@ -239,6 +239,16 @@ describe('jvae against a running coordinator', () => {
     assert.match(watch.stdout, /Ranking of sweep \S+ \(cancelled\):\nrank\s+trial/);
   });
 
+  it('sweep retry queues the cancelled trial again and the sweep runs again', async () => {
+    const retry = await jvae(['sweep', 'retry', sweepId]);
+    assert.equal(retry.code, 0, retry.stderr);
+    assert.match(retry.stdout, /: running \(1 trial\(s\) queued again\)/);
+    const again = await store.requireSweep(sweepId);
+    assert.equal(again.cancelled, false);
+    assert.deepEqual(again.counts.queued, 1);
+    assert.match((await jvae(['sweep', 'retry', 'sw-none'])).stderr, /sw-none/);
+  });
+
   it('explains a missing token and an unreachable coordinator', async () => {
     const [denied, down] = await Promise.all([
       jvae(['sweep', 'list'], { JVAE_TOKEN: '' }),

@@ -50,6 +50,7 @@ export function trialJson(trial: Trial__Output, rank: number | null = null) {
     world: trial.workers.length,
     replicas: trial.replicas,
     error: trial.error || null,
+    failures: trial.failures.map((f) => ({ attempt: f.attempt, step: f.step, error: f.error, time: f.time })),
     checkpoint: checkpointJson(trial.checkpoint),
     createdAt: trial.createdAt,
     startedAt: trial.startedAt,

@@ -18,6 +18,7 @@ export function trial(fields: Partial<Trial__Output> & { id: string }): Trial__O
     startedAt: 0,
     finishedAt: 0,
     rank: 0,
+    failures: [],
     ...fields,
   };
 }

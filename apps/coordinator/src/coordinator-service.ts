@@ -4,6 +4,7 @@ import {
   checkToken,
   type BestTrialResponse,
   type CancelSweepResponse,
+  type RetrySweepResponse,
   type CoordinatorHandlers,
   type ListSweepsResponse,
   type ListWorkersResponse,
@@ -59,6 +60,7 @@ export class CoordinatorService {
       GetSweep: this.unary(async (request) => this.views.sweep(request)),
       ListSweeps: this.unary(async (request) => this.list(request.limit)),
       CancelSweep: this.unary(async (request) => this.cancel(request.id)),
+      RetrySweep: this.unary(async (request) => this.retry(request.id)),
       ListWorkers: this.unary(async () => this.workers()),
       ScaleWorkers: this.unary(async (request) => this.scale(request.count)),
       BestTrial: this.unary(async (request) => this.best(request.sweepId)),
@@ -109,6 +111,16 @@ export class CoordinatorService {
     await this.deps.store.markSweepFinished(sweepId);
     const sweep = await this.deps.store.requireSweep(sweepId);
     return { state: protoSweepState(sweep.state), cancelledTrials: cancelled.length + stopping.length };
+  }
+
+  /** Failed and cancelled trials back to the queue, and what the sweep may still create. */
+  async retry(sweepId: string): Promise<RetrySweepResponse> {
+    const retried = await this.deps.store.retrySweep(sweepId);
+    await this.deps.queue.add(retried);
+    await this.deps.supply.fill(sweepId);
+    const sweep = await this.deps.store.requireSweep(sweepId);
+    if (retried.length > 0) this.deps.log(`sweep ${sweepId}: ${retried.length} trial(s) queued again`);
+    return { state: protoSweepState(sweep.state), retriedTrials: retried.length };
   }
 
   private async list(limit: number): Promise<ListSweepsResponse> {

@@ -97,6 +97,7 @@ export function toProtoTrial(trial: TrialRecord, checkpoint: CheckpointRecord | 
     startedAt: trial.startedAt,
     finishedAt: trial.finishedAt,
     rank: 0,
+    failures: trial.failures.map((f) => ({ attempt: f.attempt, step: f.step, error: f.error, time: f.time })),
   };
 }
 

@@ -129,3 +129,21 @@ test('with ASHA rungs the trial is evaluated at each rung as well as on schedule
   assert.equal((await runner.run(id!, live())).state, 'completed');
   assert.deepEqual((await bed.store.getMetrics(id!)).map((p) => p.step), [2, 4, 5, 6]);
 });
+
+test('max_failures: a failing trial is retried from its checkpoint that many times, each failure recorded, then fails', async () => {
+  const spec = { ...JSON.parse(tinySpec(bed.datasetDir, { steps: 3, evalEvery: 0, checkpointEvery: 0 }, { lr: { values: [1e6] } })), max_failures: 2 };
+  const sweep = await bed.store.createSweep(sweepInput(JSON.stringify(spec)));
+  const [id] = await bed.store.trialIds(sweep.id);
+  for (const attempt of [1, 2]) {
+    const outcome = await runner.run(id!, live());
+    assert.equal(outcome.state, 'released', `attempt ${attempt} goes back to the queue`);
+    const record = await bed.store.requireTrial(id!);
+    assert.equal(record.state, 'queued');
+    assert.deepEqual(record.failures.map((f) => f.attempt), Array.from({ length: attempt }, (_, i) => i + 1));
+    assert.match(record.failures.at(-1)!.error, /loss is NaN/);
+  }
+  assert.equal((await runner.run(id!, live())).state, 'failed', 'the third failure is final');
+  const record = await bed.store.requireTrial(id!);
+  assert.equal(record.attempts, 3);
+  assert.match(record.error ?? '', /loss is NaN/);
+});

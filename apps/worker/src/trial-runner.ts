@@ -183,8 +183,24 @@ export class TrialRunner {
         }
       }
       const error = err instanceof Error ? err.message : String(err);
+      if (trial.failures.length < trial.maxFailures) return this.retry(trial, attempt.step, error);
       return this.settle(trial, ['running'], 'failed', attempt.step, { error });
     }
+  }
+
+  /** A failed attempt within the spec's `max_failures`: back to the queue from the latest checkpoint, the failure recorded. */
+  private async retry(trial: TrialRecord, step: number, error: string): Promise<TrialOutcome> {
+    const current = await this.options.store.requireTrial(trial.id);
+    const failure = { attempt: current.attempts, step, error, time: Date.now() };
+    const resumeStep = current.checkpointStep ?? 0;
+    const patch = { step: resumeStep, workers: [], failures: [...current.failures, failure] };
+    const requeued = await this.options.store.transitionTrial(trial.id, ['running'], 'queued', patch);
+    if (!requeued.applied) return { trialId: trial.id, state: 'skipped', reason: `became ${requeued.previous} meanwhile` };
+    this.options.log(
+      `trial ${trial.id}: attempt ${failure.attempt} failed at step ${step}: ${error}; ` +
+        `retrying from step ${resumeStep} (${patch.failures.length} of ${trial.maxFailures} retries)`,
+    );
+    return { trialId: trial.id, state: 'released', step: resumeStep };
   }
 
   private async settle(

@@ -15,6 +15,8 @@ import type {
   ListSweepsResponse__Output,
   ListWorkersRequest,
   ListWorkersResponse__Output,
+  RetrySweepRequest,
+  RetrySweepResponse__Output,
   ScaleWorkersRequest,
   ScaleWorkersResponse__Output,
   SubmitSweepRequest,
@@ -74,6 +76,10 @@ export class CoordinatorConnection {
 
   cancelSweep(request: CancelSweepRequest): Promise<CancelSweepResponse__Output> {
     return this.unary((md, o, cb) => this.client.cancelSweep(request, md, o, cb));
+  }
+
+  retrySweep(request: RetrySweepRequest): Promise<RetrySweepResponse__Output> {
+    return this.unary((md, o, cb) => this.client.retrySweep(request, md, o, cb));
   }
 
   listWorkers(request: ListWorkersRequest = {}): Promise<ListWorkersResponse__Output> {

@@ -20,6 +20,7 @@ export { deletePrefix } from './delete-prefix.js';
 export { newCheckpointId, newSweepId, trialId } from './ids.js';
 export { STOP_REASONS } from './records.js';
 export type {
+  AttemptFailure,
   CheckpointRecord,
   LoggedEvent,
   MetricPoint,

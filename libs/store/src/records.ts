@@ -26,6 +26,15 @@ export interface SweepRecord {
   finishedAt: number;
 }
 
+/** One failed attempt of a trial that was retried. */
+export interface AttemptFailure {
+  attempt: number;
+  /** The step it had reached. */
+  step: number;
+  error: string;
+  time: number;
+}
+
 export interface TrialRecord {
   id: string;
   sweepId: string;
@@ -57,6 +66,10 @@ export interface TrialRecord {
   workers: string[];
   /** How many times a worker started (or resumed) it. */
   attempts: number;
+  /** Failed attempts retried from the latest checkpoint before the trial fails for good (spec `max_failures`). */
+  maxFailures: number;
+  /** Why each retried attempt failed, oldest first. */
+  failures: AttemptFailure[];
   /** The latest stored checkpoint (highest step), if any. */
   checkpointId?: string;
   checkpointStep?: number;

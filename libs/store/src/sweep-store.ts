@@ -14,6 +14,7 @@ import { EventLog } from './event-log.js';
 import { newSweepId, trialId as makeTrialId } from './ids.js';
 import { NotFoundError } from './not-found-error.js';
 import type {
+  AttemptFailure,
   CheckpointRecord,
   MetricPoint,
   StopReason,
@@ -52,6 +53,8 @@ export interface TrialPatch {
   error?: string;
   /** Workers training it (for `running`; cleared by any other state). */
   workers?: string[];
+  /** The trial's failed attempts so far (replaces the list). */
+  failures?: AttemptFailure[];
 }
 
 export interface TransitionResult {
@@ -193,6 +196,7 @@ export class SweepStore {
         ...(bracket === undefined ? {} : { bracket: String(bracket) }),
         workers: '[]',
         attempts: '0',
+        maxFailures: String(spec.max_failures ?? 0),
         createdAt: String(now),
         updatedAt: String(now),
       });
@@ -290,6 +294,7 @@ export class SweepStore {
     if (patch.step !== undefined) fields.push('step', String(patch.step));
     if (patch.error !== undefined) fields.push('error', patch.error);
     if (patch.workers !== undefined) fields.push('workers', JSON.stringify(patch.workers));
+    if (patch.failures !== undefined) fields.push('failures', JSON.stringify(patch.failures));
     const event: StoreEvent = { type: 'trial', sweepId, trialId, state: to, time: now };
     const [applied, previous] = (await TRANSITION_TRIAL.run(
       this.redis,
@@ -489,6 +494,28 @@ export class SweepStore {
   }
 
   /**
+   * Queues the sweep's failed and cancelled trials again (they resume from their latest
+   * checkpoints) and lifts its cancellation and its finished mark, so it runs again; the one
+   * way a final trial runs again. Returns the trials queued (give them jobs). Throws
+   * NotFoundError for an unknown sweep.
+   */
+  async retrySweep(sweepId: string): Promise<string[]> {
+    const sweepKey = this.keys.sweep(sweepId);
+    if (!(await this.redis.exists(sweepKey))) throw new NotFoundError('sweep', sweepId);
+    const now = Date.now();
+    await this.redis.multi().hset(sweepKey, 'cancelled', '0', 'updatedAt', String(now)).hdel(sweepKey, 'finishedAt').exec();
+    const retried: string[] = [];
+    for (const standing of await this.trialStandings(sweepId)) {
+      if (standing.state !== 'failed' && standing.state !== 'cancelled') continue;
+      const trial = await this.requireTrial(standing.id);
+      const moved = await this.transitionTrial(standing.id, ['failed', 'cancelled'], 'queued', { step: trial.checkpointStep ?? 0, error: '' });
+      if (moved.applied) retried.push(standing.id);
+    }
+    await this.events.append({ type: 'sweep', sweepId, state: (await this.requireSweep(sweepId)).state, time: now });
+    return retried;
+  }
+
+  /**
    * Once every trial of the sweep is final, marks the sweep finished and logs its final
    * state, exactly once. Returns that state, or null when not finished or already marked.
    */
@@ -569,6 +596,8 @@ function decodeTrial(hash: Hash): TrialRecord {
     rungs: JSON.parse(hash.rungs || '[]') as number[],
     workers: JSON.parse(hash.workers || '[]') as string[],
     attempts: int(hash.attempts),
+    maxFailures: int(hash.maxFailures),
+    failures: JSON.parse(hash.failures || '[]') as AttemptFailure[],
     createdAt: int(hash.createdAt),
     updatedAt: int(hash.updatedAt),
     startedAt: int(hash.startedAt),

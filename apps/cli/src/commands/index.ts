@@ -7,6 +7,7 @@ import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { sweepCancelCommand } from './sweep-cancel.js';
 import { sweepListCommand } from './sweep-list.js';
+import { sweepRetryCommand } from './sweep-retry.js';
 import { sweepStatusCommand } from './sweep-status.js';
 import { sweepSubmitCommand } from './sweep-submit.js';
 import { sweepWatchCommand } from './sweep-watch.js';
@@ -25,6 +26,7 @@ export const commands: Command[] = [
   sweepStatusCommand,
   sweepWatchCommand,
   sweepCancelCommand,
+  sweepRetryCommand,
   workersListCommand,
   workersScaleCommand,
   checkpointsBestCommand,

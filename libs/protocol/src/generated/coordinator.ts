@@ -2,6 +2,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AttemptFailure as _jvae_v1_AttemptFailure, AttemptFailure__Output as _jvae_v1_AttemptFailure__Output } from './jvae/v1/AttemptFailure.js';
 import type { BestTrialRequest as _jvae_v1_BestTrialRequest, BestTrialRequest__Output as _jvae_v1_BestTrialRequest__Output } from './jvae/v1/BestTrialRequest.js';
 import type { BestTrialResponse as _jvae_v1_BestTrialResponse, BestTrialResponse__Output as _jvae_v1_BestTrialResponse__Output } from './jvae/v1/BestTrialResponse.js';
 import type { CancelSweepRequest as _jvae_v1_CancelSweepRequest, CancelSweepRequest__Output as _jvae_v1_CancelSweepRequest__Output } from './jvae/v1/CancelSweepRequest.js';
@@ -18,6 +19,8 @@ import type { ListSweepsResponse as _jvae_v1_ListSweepsResponse, ListSweepsRespo
 import type { ListWorkersRequest as _jvae_v1_ListWorkersRequest, ListWorkersRequest__Output as _jvae_v1_ListWorkersRequest__Output } from './jvae/v1/ListWorkersRequest.js';
 import type { ListWorkersResponse as _jvae_v1_ListWorkersResponse, ListWorkersResponse__Output as _jvae_v1_ListWorkersResponse__Output } from './jvae/v1/ListWorkersResponse.js';
 import type { MetricPoint as _jvae_v1_MetricPoint, MetricPoint__Output as _jvae_v1_MetricPoint__Output } from './jvae/v1/MetricPoint.js';
+import type { RetrySweepRequest as _jvae_v1_RetrySweepRequest, RetrySweepRequest__Output as _jvae_v1_RetrySweepRequest__Output } from './jvae/v1/RetrySweepRequest.js';
+import type { RetrySweepResponse as _jvae_v1_RetrySweepResponse, RetrySweepResponse__Output as _jvae_v1_RetrySweepResponse__Output } from './jvae/v1/RetrySweepResponse.js';
 import type { ScaleWorkersRequest as _jvae_v1_ScaleWorkersRequest, ScaleWorkersRequest__Output as _jvae_v1_ScaleWorkersRequest__Output } from './jvae/v1/ScaleWorkersRequest.js';
 import type { ScaleWorkersResponse as _jvae_v1_ScaleWorkersResponse, ScaleWorkersResponse__Output as _jvae_v1_ScaleWorkersResponse__Output } from './jvae/v1/ScaleWorkersResponse.js';
 import type { SubmitSweepRequest as _jvae_v1_SubmitSweepRequest, SubmitSweepRequest__Output as _jvae_v1_SubmitSweepRequest__Output } from './jvae/v1/SubmitSweepRequest.js';
@@ -38,6 +41,7 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   jvae: {
     v1: {
+      AttemptFailure: MessageTypeDefinition<_jvae_v1_AttemptFailure, _jvae_v1_AttemptFailure__Output>
       BestTrialRequest: MessageTypeDefinition<_jvae_v1_BestTrialRequest, _jvae_v1_BestTrialRequest__Output>
       BestTrialResponse: MessageTypeDefinition<_jvae_v1_BestTrialResponse, _jvae_v1_BestTrialResponse__Output>
       CancelSweepRequest: MessageTypeDefinition<_jvae_v1_CancelSweepRequest, _jvae_v1_CancelSweepRequest__Output>
@@ -54,6 +58,8 @@ export interface ProtoGrpcType {
       ListWorkersRequest: MessageTypeDefinition<_jvae_v1_ListWorkersRequest, _jvae_v1_ListWorkersRequest__Output>
       ListWorkersResponse: MessageTypeDefinition<_jvae_v1_ListWorkersResponse, _jvae_v1_ListWorkersResponse__Output>
       MetricPoint: MessageTypeDefinition<_jvae_v1_MetricPoint, _jvae_v1_MetricPoint__Output>
+      RetrySweepRequest: MessageTypeDefinition<_jvae_v1_RetrySweepRequest, _jvae_v1_RetrySweepRequest__Output>
+      RetrySweepResponse: MessageTypeDefinition<_jvae_v1_RetrySweepResponse, _jvae_v1_RetrySweepResponse__Output>
       ScaleWorkersRequest: MessageTypeDefinition<_jvae_v1_ScaleWorkersRequest, _jvae_v1_ScaleWorkersRequest__Output>
       ScaleWorkersResponse: MessageTypeDefinition<_jvae_v1_ScaleWorkersResponse, _jvae_v1_ScaleWorkersResponse__Output>
       SubmitSweepRequest: MessageTypeDefinition<_jvae_v1_SubmitSweepRequest, _jvae_v1_SubmitSweepRequest__Output>

@@ -2,6 +2,7 @@
 
 export type { ProtoGrpcType as CoordinatorProtoGrpcType } from './coordinator.js';
 export type { ProtoGrpcType as GradsyncProtoGrpcType } from './gradsync.js';
+export * from './jvae/v1/AttemptFailure.js';
 export * from './jvae/v1/BestTrialRequest.js';
 export * from './jvae/v1/BestTrialResponse.js';
 export * from './jvae/v1/CancelSweepRequest.js';
@@ -19,6 +20,8 @@ export * from './jvae/v1/ListSweepsResponse.js';
 export * from './jvae/v1/ListWorkersRequest.js';
 export * from './jvae/v1/ListWorkersResponse.js';
 export * from './jvae/v1/MetricPoint.js';
+export * from './jvae/v1/RetrySweepRequest.js';
+export * from './jvae/v1/RetrySweepResponse.js';
 export * from './jvae/v1/RingAbort.js';
 export * from './jvae/v1/RingAlive.js';
 export * from './jvae/v1/RingChunk.js';

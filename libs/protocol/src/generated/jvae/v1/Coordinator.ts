@@ -14,6 +14,8 @@ import type { ListSweepsRequest as _jvae_v1_ListSweepsRequest, ListSweepsRequest
 import type { ListSweepsResponse as _jvae_v1_ListSweepsResponse, ListSweepsResponse__Output as _jvae_v1_ListSweepsResponse__Output } from '../../jvae/v1/ListSweepsResponse.js';
 import type { ListWorkersRequest as _jvae_v1_ListWorkersRequest, ListWorkersRequest__Output as _jvae_v1_ListWorkersRequest__Output } from '../../jvae/v1/ListWorkersRequest.js';
 import type { ListWorkersResponse as _jvae_v1_ListWorkersResponse, ListWorkersResponse__Output as _jvae_v1_ListWorkersResponse__Output } from '../../jvae/v1/ListWorkersResponse.js';
+import type { RetrySweepRequest as _jvae_v1_RetrySweepRequest, RetrySweepRequest__Output as _jvae_v1_RetrySweepRequest__Output } from '../../jvae/v1/RetrySweepRequest.js';
+import type { RetrySweepResponse as _jvae_v1_RetrySweepResponse, RetrySweepResponse__Output as _jvae_v1_RetrySweepResponse__Output } from '../../jvae/v1/RetrySweepResponse.js';
 import type { ScaleWorkersRequest as _jvae_v1_ScaleWorkersRequest, ScaleWorkersRequest__Output as _jvae_v1_ScaleWorkersRequest__Output } from '../../jvae/v1/ScaleWorkersRequest.js';
 import type { ScaleWorkersResponse as _jvae_v1_ScaleWorkersResponse, ScaleWorkersResponse__Output as _jvae_v1_ScaleWorkersResponse__Output } from '../../jvae/v1/ScaleWorkersResponse.js';
 import type { SubmitSweepRequest as _jvae_v1_SubmitSweepRequest, SubmitSweepRequest__Output as _jvae_v1_SubmitSweepRequest__Output } from '../../jvae/v1/SubmitSweepRequest.js';
@@ -117,6 +119,23 @@ export interface CoordinatorClient extends grpc.Client {
   listWorkers(argument: _jvae_v1_ListWorkersRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_jvae_v1_ListWorkersResponse__Output>): grpc.ClientUnaryCall;
   listWorkers(argument: _jvae_v1_ListWorkersRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_jvae_v1_ListWorkersResponse__Output>): grpc.ClientUnaryCall;
   listWorkers(argument: _jvae_v1_ListWorkersRequest, callback: grpc.requestCallback<_jvae_v1_ListWorkersResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Queues the sweep's failed and cancelled trials again (from their latest
+   * checkpoints) and lifts the sweep's cancellation.
+   */
+  RetrySweep(argument: _jvae_v1_RetrySweepRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_jvae_v1_RetrySweepResponse__Output>): grpc.ClientUnaryCall;
+  RetrySweep(argument: _jvae_v1_RetrySweepRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_jvae_v1_RetrySweepResponse__Output>): grpc.ClientUnaryCall;
+  RetrySweep(argument: _jvae_v1_RetrySweepRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_jvae_v1_RetrySweepResponse__Output>): grpc.ClientUnaryCall;
+  RetrySweep(argument: _jvae_v1_RetrySweepRequest, callback: grpc.requestCallback<_jvae_v1_RetrySweepResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Queues the sweep's failed and cancelled trials again (from their latest
+   * checkpoints) and lifts the sweep's cancellation.
+   */
+  retrySweep(argument: _jvae_v1_RetrySweepRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_jvae_v1_RetrySweepResponse__Output>): grpc.ClientUnaryCall;
+  retrySweep(argument: _jvae_v1_RetrySweepRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_jvae_v1_RetrySweepResponse__Output>): grpc.ClientUnaryCall;
+  retrySweep(argument: _jvae_v1_RetrySweepRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_jvae_v1_RetrySweepResponse__Output>): grpc.ClientUnaryCall;
+  retrySweep(argument: _jvae_v1_RetrySweepRequest, callback: grpc.requestCallback<_jvae_v1_RetrySweepResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Grows or shrinks the local worker pool to `count` processes.
@@ -244,6 +263,12 @@ export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
   ListWorkers: grpc.handleUnaryCall<_jvae_v1_ListWorkersRequest__Output, _jvae_v1_ListWorkersResponse>;
   
   /**
+   * Queues the sweep's failed and cancelled trials again (from their latest
+   * checkpoints) and lifts the sweep's cancellation.
+   */
+  RetrySweep: grpc.handleUnaryCall<_jvae_v1_RetrySweepRequest__Output, _jvae_v1_RetrySweepResponse>;
+  
+  /**
    * Grows or shrinks the local worker pool to `count` processes.
    * FAILED_PRECONDITION where the pool is not managed by this coordinator
    * (on Kubernetes the autoscaler owns the replica count).
@@ -288,6 +313,7 @@ export interface CoordinatorDefinition extends grpc.ServiceDefinition {
   GetSweep: MethodDefinition<_jvae_v1_GetSweepRequest, _jvae_v1_Sweep, _jvae_v1_GetSweepRequest__Output, _jvae_v1_Sweep__Output>
   ListSweeps: MethodDefinition<_jvae_v1_ListSweepsRequest, _jvae_v1_ListSweepsResponse, _jvae_v1_ListSweepsRequest__Output, _jvae_v1_ListSweepsResponse__Output>
   ListWorkers: MethodDefinition<_jvae_v1_ListWorkersRequest, _jvae_v1_ListWorkersResponse, _jvae_v1_ListWorkersRequest__Output, _jvae_v1_ListWorkersResponse__Output>
+  RetrySweep: MethodDefinition<_jvae_v1_RetrySweepRequest, _jvae_v1_RetrySweepResponse, _jvae_v1_RetrySweepRequest__Output, _jvae_v1_RetrySweepResponse__Output>
   ScaleWorkers: MethodDefinition<_jvae_v1_ScaleWorkersRequest, _jvae_v1_ScaleWorkersResponse, _jvae_v1_ScaleWorkersRequest__Output, _jvae_v1_ScaleWorkersResponse__Output>
   SubmitSweep: MethodDefinition<_jvae_v1_SubmitSweepRequest, _jvae_v1_SubmitSweepResponse, _jvae_v1_SubmitSweepRequest__Output, _jvae_v1_SubmitSweepResponse__Output>
   UploadCheckpoint: MethodDefinition<_jvae_v1_CheckpointChunk, _jvae_v1_UploadCheckpointResponse, _jvae_v1_CheckpointChunk__Output, _jvae_v1_UploadCheckpointResponse__Output>

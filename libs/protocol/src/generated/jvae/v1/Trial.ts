@@ -2,6 +2,7 @@
 // Original file: proto/jvae/v1/coordinator.proto
 
 import type { CheckpointInfo as _jvae_v1_CheckpointInfo, CheckpointInfo__Output as _jvae_v1_CheckpointInfo__Output } from '../../jvae/v1/CheckpointInfo.js';
+import type { AttemptFailure as _jvae_v1_AttemptFailure, AttemptFailure__Output as _jvae_v1_AttemptFailure__Output } from '../../jvae/v1/AttemptFailure.js';
 import type { Long } from '@grpc/proto-loader';
 
 // Original file: proto/jvae/v1/coordinator.proto
@@ -108,6 +109,10 @@ export interface Trial {
    * 0 without a metric, and in WatchSweep messages (the client ranks).
    */
   'rank'?: (number);
+  /**
+   * Failed attempts that were retried (the spec's max_failures), oldest first.
+   */
+  'failures'?: (_jvae_v1_AttemptFailure)[];
   '_metric'?: "metric";
 }
 
@@ -161,5 +166,9 @@ export interface Trial__Output {
    * 0 without a metric, and in WatchSweep messages (the client ranks).
    */
   'rank': (number);
+  /**
+   * Failed attempts that were retried (the spec's max_failures), oldest first.
+   */
+  'failures': (_jvae_v1_AttemptFailure__Output)[];
   '_metric'?: "metric";
 }
