@@ -1,16 +1,24 @@
 // Search benchmark: TPE against random search on two standard test functions, as uniform
-// parameter spaces, each method given the same number of sequential trials.
+// parameter spaces, each method given the same number of sequential trials; and PBT against
+// random search on PBT's toy problem, each given the same members and steps.
 //
-//   npm run bench:search [-- --seeds 20 --trials 40 --startup 10 --gamma 0.25 --candidates 24 --json]
+//   npm run bench:search [-- --seeds 20 --trials 40 --startup 10 --gamma 0.25 --candidates 24
+//                            --pbt-members 10 --pbt-steps 40 --pbt-interval 4 --pbt-quantile 0.25 --json]
 //
 // For every seed each method runs `trials` trials one after another; random search is the
 // same sampler with every trial in its startup phase, so both share their first `startup`
 // trials. Simple regret is the best value found minus the known optimum; the figure is its
-// median over seeds, and ratioVsRandom divides a method's median by random search's.
+// median over seeds, and ratioVsRandom divides a method's median by random search's. On the
+// toy problem (bench/pbt-toy.ts) the regret is 1.2 − the population's best Q after its steps.
 import { parseArgs } from 'node:util';
 import { suggestTpe, type Observation, type ParamValue, type ParameterSpec } from '@jvae/sweep';
+import { TOY_OPTIMUM, toyBestQ, type ToySettings } from './pbt-toy.js';
 
-const GOAL_RATIO = 0.5;
+/** Each method's goal, as its ratio to random search on the same problem. */
+const GOALS: Record<string, { text: string; met(ratio: number): boolean }> = {
+  tpe: { text: '≤ 0.5', met: (ratio) => ratio <= 0.5 },
+  pbt: { text: '< 1', met: (ratio) => ratio < 1 },
+};
 
 interface Problem {
   name: string;
@@ -70,6 +78,7 @@ interface Options {
   startup: number;
   gamma?: number;
   candidates?: number;
+  toy: ToySettings;
   json: boolean;
 }
 
@@ -81,6 +90,10 @@ function readOptions(): Options {
       startup: { type: 'string', default: '10' },
       gamma: { type: 'string' },
       candidates: { type: 'string' },
+      'pbt-members': { type: 'string', default: '10' },
+      'pbt-steps': { type: 'string', default: '40' },
+      'pbt-interval': { type: 'string', default: '4' },
+      'pbt-quantile': { type: 'string', default: '0.25' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -91,12 +104,20 @@ function readOptions(): Options {
   };
   const gamma = values.gamma === undefined ? undefined : Number(values.gamma);
   if (gamma !== undefined && !(gamma > 0 && gamma <= 1)) throw new Error(`--gamma: expected a number in (0, 1], got '${values.gamma}'`);
+  const quantile = Number(values['pbt-quantile']);
+  if (!(quantile > 0 && quantile <= 0.5)) throw new Error(`--pbt-quantile: expected a number in (0, 0.5], got '${values['pbt-quantile']}'`);
   return {
     seeds: positive('seeds', values.seeds!),
     trials: positive('trials', values.trials!),
     startup: positive('startup', values.startup!),
     gamma,
     candidates: values.candidates === undefined ? undefined : positive('candidates', values.candidates),
+    toy: {
+      members: positive('pbt-members', values['pbt-members']!),
+      steps: positive('pbt-steps', values['pbt-steps']!),
+      interval: positive('pbt-interval', values['pbt-interval']!),
+      quantile,
+    },
     json: values.json!,
   };
 }
@@ -143,13 +164,24 @@ function main(): void {
       { problem: problem.name, method: 'tpe', medianRegret: tpe, ratioVsRandom: tpe / random },
     );
   }
+  const toyRegret = (pbt: boolean) =>
+    median(Array.from({ length: options.seeds }, (_, seed) => TOY_OPTIMUM - toyBestQ(seed, options.toy, pbt)));
+  const random = toyRegret(false);
+  const pbt = toyRegret(true);
+  results.push(
+    { problem: 'pbt-toy', method: 'random', medianRegret: random, ratioVsRandom: 1 },
+    { problem: 'pbt-toy', method: 'pbt', medianRegret: pbt, ratioVsRandom: pbt / random },
+  );
   if (options.json) {
     console.log(JSON.stringify({ results }));
     return;
   }
+  const { members, steps, interval, quantile } = options.toy;
   console.log(`${options.seeds} seeds × ${options.trials} sequential trials; TPE after ${options.startup} random trials`);
+  console.log(`pbt-toy: ${members} members × ${steps} steps; PBT every ${interval} steps, quantile ${quantile}`);
   for (const r of results) {
-    const goal = r.method === 'random' ? '' : `  (goal ≤ ${GOAL_RATIO}: ${r.ratioVsRandom <= GOAL_RATIO ? 'met' : 'not met'})`;
+    const target = GOALS[r.method];
+    const goal = target ? `  (goal ${target.text}: ${target.met(r.ratioVsRandom) ? 'met' : 'not met'})` : '';
     console.log(
       `${r.problem.padEnd(10)} ${r.method.padEnd(7)} median simple regret ${r.medianRegret.toPrecision(4).padStart(9)}  ×${r.ratioVsRandom.toFixed(3)} random${goal}`,
     );
