@@ -11,6 +11,7 @@ COPY tools ./tools
 COPY test ./test
 COPY bench ./bench
 COPY examples ./examples
+COPY infra ./infra
 RUN npm ci --no-audit --no-fund --omit=optional
 ENV JVAE_COORDINATOR=0.0.0.0:50051 JVAE_HTTP=0.0.0.0:8080 JVAE_ARTIFACTS=/data/artifacts
 EXPOSE 50051 8080
