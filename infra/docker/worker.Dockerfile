@@ -21,6 +21,10 @@ COPY bench ./bench
 COPY infra ./infra
 # Optional dependencies included: the GPU binding's install script downloads libtensorflow here.
 RUN npm ci --no-audit --no-fund --include=optional && node -e "require('@tensorflow/tfjs-node-gpu')"
-ENV JVAE_BACKEND=tensorflow
+# GPUs newer than the kernels libtensorflow carries JIT-compile its PTX at first use; a cache
+# large enough to keep the results saves doing it again for every trial.
+ENV JVAE_BACKEND=tensorflow CUDA_CACHE_MAXSIZE=4294967296
+# The CUDA image has no unprivileged user of its own; this one matches the coordinator image's.
+RUN useradd --create-home --uid 1000 node
 USER node
 CMD ["node", "--import", "tsx", "apps/worker/src/main.ts"]
