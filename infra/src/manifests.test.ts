@@ -1,9 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { composeProblems } from './compose-wiring.js';
 import { schemaProblems } from './k8s-schema.js';
 import { wiringProblems } from './k8s-wiring.js';
-import { readCompose, readManifests, type Manifest } from './manifest-files.js';
+import { INFRA_DIR, readCompose, readManifests, type Manifest } from './manifest-files.js';
 
 const manifests = readManifests();
 
@@ -41,6 +43,14 @@ describe('infra/k8s', () => {
     assert.equal(new URL(trigger.metadata.url).pathname, '/api/scaling');
     assert.equal(trigger.metadata.valueLocation, 'desiredWorkers');
     assert.equal(trigger.metadata.authMode, 'bearer');
+  });
+
+  it('drains workers with the hook this package holds, within their grace period', () => {
+    const pod = manifests.find(({ doc }) => doc.kind === 'Deployment' && doc.metadata.name === 'jvae-worker')!.doc.spec.template.spec;
+    const [hook] = pod.containers[0].lifecycle.preStop.exec.command.slice(-1)[0].match(/infra\/src\/\S+\.ts/);
+    assert.ok(existsSync(join(INFRA_DIR, '..', hook)), `${hook} exists`);
+    const maxS = Number(pod.containers[0].env.find((e: { name: string }) => e.name === 'JVAE_DRAIN_MAX_S').value);
+    assert.ok(maxS < pod.terminationGracePeriodSeconds, 'the drain ends before the grace period does');
   });
 
   it('fails a manifest its schema rejects, naming it and the field', () => {
