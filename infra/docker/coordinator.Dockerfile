@@ -11,8 +11,11 @@ COPY tools ./tools
 COPY test ./test
 COPY bench ./bench
 COPY examples ./examples
+COPY infra ./infra
 RUN npm ci --no-audit --no-fund --omit=optional
 ENV JVAE_COORDINATOR=0.0.0.0:50051 JVAE_HTTP=0.0.0.0:8080 JVAE_ARTIFACTS=/data/artifacts
 EXPOSE 50051 8080
+# A named volume mounted here takes this directory's owner, so the node user can write to it.
+RUN mkdir -p /data/artifacts && chown node:node /data/artifacts
 USER node
 CMD ["node", "--import", "tsx", "apps/coordinator/src/main.ts"]
