@@ -65,7 +65,7 @@ async function changesNothing(action: () => Promise<void>): Promise<void> {
 test('a bad sweep spec is refused naming the key at fault, and nothing is written', async () => {
   const good = cluster.spec({ name: 'bad-spec', train: { steps: STEPS }, parameters: { lr: { values: [0.001] } } });
   const cases: [string, string, RegExp][] = [
-    ['unknown method', JSON.stringify({ ...good, method: 'grdi' }), /: method: must be one of grid, random \(got "grdi"\)/],
+    ['unknown method', JSON.stringify({ ...good, method: 'grdi' }), /: method: must be one of grid, random, bayes \(got "grdi"\)/],
     ['negative steps', JSON.stringify({ ...good, train: { ...(good.train as object), steps: -5 } }), /: train\.steps: .*got -5/],
     ['unknown metric', JSON.stringify({ ...good, metric: { name: 'accuracy!', goal: 'maximize' } }), /: metric\.name: must be one of .*\(got "accuracy!"\)/],
     ['broken YAML', 'name: [unclosed\nmethod: grid\n', /: spec: not valid YAML or JSON at line 2/],
