@@ -10,14 +10,17 @@ import { Cluster, eventually } from './harness.js';
 
 let cluster: Cluster;
 let queue: Queue;
+let queueConnection: Redis;
 
 before(async () => {
   cluster = await Cluster.start({ workers: 2 });
-  queue = new Queue(QUEUES.trials, { connection: new Redis(cluster.redisUrl, { maxRetriesPerRequest: null }), prefix: bullPrefix(cluster.prefix) });
+  queueConnection = new Redis(cluster.redisUrl, { maxRetriesPerRequest: null });
+  queue = new Queue(QUEUES.trials, { connection: queueConnection, prefix: bullPrefix(cluster.prefix) });
 });
 
 after(async () => {
   await queue?.close();
+  queueConnection?.disconnect();
   await cluster?.close();
 });
 
