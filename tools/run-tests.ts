@@ -11,6 +11,8 @@ import { join, relative } from 'node:path';
 import { withTestRedis } from './test-redis-env.js';
 
 const SKIP = new Set(['node_modules', 'dist', '.nx']);
+/** The Nx project of test/, run on its own. */
+const E2E_PROJECT = 'e2e';
 
 function testFiles(dir: string): string[] {
   const out: string[] = [];
@@ -33,10 +35,18 @@ function run(command: string, args: string[], redisUrl: string): Promise<number>
 
 const root = process.argv[2] ?? '.';
 if (root === '--all') {
-  // The per-project runs below find this run's Redis through REDIS_URL and reuse it.
+  // The per-project runs below find this run's Redis through REDIS_URL and reuse it. Two
+  // projects at a time use both cores of a small machine; the end-to-end project, whose
+  // processes heartbeat and time out against each other, runs alone after them.
   const nx = join(import.meta.dirname, '../node_modules/.bin/nx');
-  const nxArgs = ['run-many', '-t', 'test', '--parallel=1', '--outputStyle=stream', ...process.argv.slice(3)];
-  process.exit(await withTestRedis((redisUrl) => run(nx, nxArgs, redisUrl)));
+  const nxArgs = (projects: string[]) => ['run-many', '-t', 'test', '--outputStyle=stream', ...projects, ...process.argv.slice(3)];
+  process.exit(
+    await withTestRedis(async (redisUrl) => {
+      const units = await run(nx, nxArgs(['--parallel=2', `--exclude=${E2E_PROJECT}`]), redisUrl);
+      const e2e = await run(nx, nxArgs(['--parallel=1', `--projects=${E2E_PROJECT}`]), redisUrl);
+      return units || e2e;
+    }),
+  );
 }
 const files = testFiles(root);
 if (files.length === 0) {
