@@ -27,7 +27,7 @@ export class CheckpointTransfer {
 
   async upload(call: grpc.ServerReadableStream<CheckpointChunk__Output, UploadCheckpointResponse>): Promise<UploadCheckpointResponse> {
     // A client that goes away leaves the stream open: end the reading so the upload is discarded.
-    call.on('cancelled', () => call.destroy(new Error('upload cancelled by the client')));
+    call.on('cancelled', () => call.destroy(new GrpcError(grpc.status.CANCELLED, 'upload cancelled by the client')));
     let workerId = '';
     const admit = async (trialId: string, step: number) => checkUploadAdmitted(await this.store.requireTrial(trialId), { step, workerId });
     const record = await this.artifacts.receive(call, {
