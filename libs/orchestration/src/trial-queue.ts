@@ -7,9 +7,6 @@ export interface TrialJobData {
   trialId: string;
 }
 
-/** Job states in which the job will still be (or is being) worked on. */
-const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
-
 /**
  * The BullMQ queue of trials (QUEUES.trials under bullPrefix(prefix)). One job per trial,
  * job id = trial id, so adding a trial twice is a no-op while its job lives. Finished jobs are
@@ -19,7 +16,10 @@ const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'wai
 export class TrialQueue {
   readonly queue: Queue<TrialJobData>;
 
-  constructor(connection: Redis, prefix: string) {
+  constructor(
+    private readonly connection: Redis,
+    prefix: string,
+  ) {
     this.queue = new Queue<TrialJobData>(QUEUES.trials, { connection, prefix: bullPrefix(prefix) });
   }
 
@@ -44,18 +44,16 @@ export class TrialQueue {
   }
 
   /**
-   * Queues again every trial whose job is missing or already finished, in the order given;
-   * returns those trial ids.
+   * Queues again every trial whose job is missing, in the order given; returns those trial ids.
+   * Jobs are removed once they complete or fail, so a job hash that exists is a live job: one
+   * pipelined EXISTS per trial, so that a reconcile pass over a large sweep stays cheap.
    */
   async ensure(trialIds: readonly string[]): Promise<string[]> {
-    const missing: string[] = [];
-    for (const id of trialIds) {
-      const job = await this.queue.getJob(id);
-      const state = job ? await job.getState() : 'missing';
-      if (LIVE_STATES.has(state)) continue;
-      if (job) await job.remove().catch(() => undefined);
-      missing.push(id);
-    }
+    if (trialIds.length === 0) return [];
+    const pipeline = this.connection.pipeline();
+    for (const id of trialIds) pipeline.exists(this.queue.toKey(id));
+    const replies = (await pipeline.exec()) ?? [];
+    const missing = trialIds.filter((_, i) => replies[i]?.[1] !== 1);
     await this.add(missing);
     return missing;
   }
