@@ -34,6 +34,8 @@ local function moveTrial(state, to, now, event, sweepMaxLen, globalMaxLen)
   else
     redis.call('HSET', KEYS[1], 'workers', '[]')
   end
+  -- Out of a final state (a retried trial): it is not finished any more.
+  if terminal[state] and not terminal[to] then redis.call('HDEL', KEYS[1], 'finishedAt') end
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', sweepMaxLen, '*', 'e', event)
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', globalMaxLen, '*', 'e', event)
 end

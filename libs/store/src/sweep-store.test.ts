@@ -186,6 +186,25 @@ describe('SweepStore', () => {
     await assert.rejects(store.cancelSweep('nope'), NotFoundError);
   });
 
+  it('retries a sweep: failed and cancelled trials queued again from their checkpoints, the sweep no longer cancelled or finished', async () => {
+    const sweep = await store.createSweep(sweepInput(3));
+    const [a, b, c] = await store.trialIds(sweep.id);
+    await store.transitionTrial(a!, ['queued'], 'running');
+    await store.addCheckpoint(checkpoint(a!, 'ck-retry', 30));
+    await store.transitionTrial(a!, ['running'], 'failed', { error: 'NaN loss at step 40', step: 40 });
+    await store.transitionTrial(b!, ['queued'], 'running');
+    await store.transitionTrial(b!, ['running'], 'completed');
+    await store.cancelSweep(sweep.id);
+    assert.equal(await store.markSweepFinished(sweep.id), 'cancelled');
+    assert.deepEqual((await store.retrySweep(sweep.id)).sort(), [a, c].sort());
+    const again = await store.requireSweep(sweep.id);
+    assert.deepEqual([again.state, again.cancelled, again.finishedAt, again.counts.queued, again.counts.completed], ['running', false, 0, 2, 1]);
+    const retried = await store.requireTrial(a!);
+    assert.deepEqual([retried.state, retried.step, retried.finishedAt, retried.error], ['queued', 30, 0, undefined]);
+    assert.deepEqual(await store.retrySweep(sweep.id), [], 'nothing left to retry');
+    await assert.rejects(store.retrySweep('nope'), NotFoundError);
+  });
+
   it('marks a sweep finished once, when every trial is final', async () => {
     const sweep = await store.createSweep(sweepInput(2));
     const [a, b] = await store.trialIds(sweep.id);
