@@ -7,6 +7,8 @@ export interface GangLeaderDeps {
   gangs: TrialGangs;
   registry: WorkerRegistry;
   workerId: string;
+  /** Where this worker's GradSync server is reached: rank 0's address in the gangs it leads. */
+  address: string;
   /** How long to wait for `replicas.max` members before starting with at least `replicas.min`. */
   joinTimeoutMs: number;
   /** How often the registry and seats are read again while a gang forms. */
@@ -107,9 +109,8 @@ export class GangLeader {
     workers: WorkerView[],
     generation: number | null = null,
   ): Promise<Rendezvous | null> {
-    const { gangs, registry, workerId } = this.deps;
-    const own = (await registry.list()).find((w) => w.id === workerId);
-    const address = new Map([...workers.map((w) => [w.id, w.gradsync!] as const), [workerId, own?.gradsync ?? '']]);
+    const { gangs, workerId } = this.deps;
+    const address = new Map([...workers.map((w) => [w.id, w.gradsync!] as const), [workerId, this.deps.address]]);
     const current = generation ?? (await gangs.rendezvous(trial.id))?.generation ?? null;
     const claimed = await gangs.claim({
       trialId: trial.id,

@@ -134,9 +134,14 @@ export class TrialRunner {
       timeoutMs: gang.ringTimeoutMs,
     });
     try {
-      const place = { rank: 0, world, reducer: new RankReducer(ring), checkpointId: rendezvous.checkpointId };
-      const grows = { ...place, canGrow: () => gang.leader.canGrow(trial, rendezvous) };
-      return await this.conclude(trial, new TrialAttempt(trial, signal, this.options, grows), reformsGang);
+      const place = {
+        rank: 0,
+        world,
+        reducer: new RankReducer(ring),
+        checkpointId: rendezvous.checkpointId,
+        canGrow: () => gang.leader.canGrow(trial, rendezvous),
+      };
+      return await this.conclude(trial, new TrialAttempt(trial, signal, this.options, place), reformsGang);
     } finally {
       await ring.close();
     }

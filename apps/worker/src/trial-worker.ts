@@ -93,7 +93,7 @@ export class TrialWorker {
         log,
       };
       const { ringTimeoutMs } = settings;
-      const leader = new GangLeader({ store, gangs, registry, workerId: settings.id, joinTimeoutMs: settings.gangJoinMs, pollMs: SEAT_POLL_MS, log });
+      const leader = new GangLeader({ store, gangs, registry, workerId: settings.id, address: server.address, joinTimeoutMs: settings.gangJoinMs, pollMs: SEAT_POLL_MS, log });
       const runner = new TrialRunner({ ...attemptDeps, gang: { gangs, leader, server, ringTimeoutMs } });
       // A broken ring's leader re-forms once a dead member's heartbeat is stale (GangLeader.reform).
       const reformWaitMs = ringTimeoutMs + 2 * (registry.lostAfterMs + registry.heartbeatMs) + settings.gangJoinMs;
