@@ -40,7 +40,9 @@ export class CheckpointTransfer {
     const { evicted } = await (async () => {
       // Again now that the bytes are in: the trial may have ended while they arrived.
       await admit(record.trialId, record.step);
-      return this.store.addCheckpoint(record, this.options.keep);
+      const added = await this.store.addCheckpoint(record, this.options.keep);
+      if (added.refused) throw new GrpcError(grpc.status.FAILED_PRECONDITION, added.refused);
+      return added;
     })().catch(async (error: unknown) => {
       await this.artifacts.remove([record]);
       throw error;

@@ -117,7 +117,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     reconciler.every(options.reconcileIntervalMs ?? 30_000);
     cleanup.push(() => reconciler.stop());
 
-    const scheduler = new SweepScheduler(store, connect(), { log, supply });
+    const scheduler = new SweepScheduler(store, connect(), { log, supply, checkpoints: artifacts });
     await scheduler.start();
     cleanup.push(() => scheduler.stop());
 

@@ -63,6 +63,12 @@ export interface AttemptResult {
 }
 
 const UPLOAD_DEADLINE_MS = 30 * 60_000;
+/** How long a trial PBT pauses waits for its last checkpoint's upload before it goes back to the queue. */
+const PAUSE_UPLOAD_DEADLINE_MS = 60_000;
+
+function isPause(reason: unknown): boolean {
+  return reason instanceof TrialInterrupt && reason.reason === 'pause';
+}
 
 /**
  * One worker's run of one trial, already moved to `running`: fetches the trial's latest
@@ -76,7 +82,8 @@ const UPLOAD_DEADLINE_MS = 30 * 60_000;
  *
  * `signal` aborts for a stop request, a lost trial, or the outer signal (shutdown); its
  * reason is then a TrialInterrupt. An upload refused for good while training aborts it too,
- * with the refusal as the reason.
+ * with the refusal as the reason. A PBT pause lets the uploads finish first, so that the trial
+ * waits in the queue from the checkpoint of the interval it reached.
  *
  * As one rank of a data-parallel trial (`gang`), rank 0 does all of the above and its stop
  * decisions travel through the ring so that every rank stops after the same step; the other
@@ -85,6 +92,8 @@ const UPLOAD_DEADLINE_MS = 30 * 60_000;
 export class TrialAttempt {
   readonly signal: AbortSignal;
   private readonly interrupt = new AbortController();
+  /** Ends the checkpoint uploads: with the attempt, except for a PBT pause. */
+  private readonly uploadsEnd = new AbortController();
   private trainer: Trainer | undefined;
   private config: TrainConfig | undefined;
   private readonly rungs: Set<number>;
@@ -95,7 +104,7 @@ export class TrialAttempt {
 
   constructor(
     private readonly trial: TrialRecord,
-    outer: AbortSignal,
+    private readonly outer: AbortSignal,
     private readonly deps: TrialAttemptDeps,
     private readonly gang?: GangPlace,
   ) {
@@ -117,9 +126,8 @@ export class TrialAttempt {
       trialId: this.trial.id,
       workerId: this.deps.workerId,
       dir: join(dir, 'uploads'),
-      signal: this.signal,
-      // The coordinator no longer counts this worker as the trial's: it was given to another.
-      onRefused: (err) => ((err as { code?: unknown }).code === status.FAILED_PRECONDITION ? this.stop('lost') : this.fail(err)),
+      signal: AbortSignal.any([this.outer, this.uploadsEnd.signal]),
+      onRefused: (err) => void this.onUploadRefused(err),
       onStored: (step) => void this.offerToGrow(step),
       log: this.deps.log,
     });
@@ -166,7 +174,12 @@ export class TrialAttempt {
         await trainer.close();
       }
     } catch (err) {
-      throw this.signal.aborted ? this.signal.reason : err;
+      if (!this.signal.aborted) throw err;
+      if (isPause(this.signal.reason)) {
+        const problem = await uploads.settle(PAUSE_UPLOAD_DEADLINE_MS).catch((e: unknown) => String(e));
+        if (problem) this.deps.log(`trial ${this.trial.id}: paused without its last checkpoint: ${problem}`);
+      }
+      throw this.signal.reason;
     } finally {
       await uploads.close();
       await rm(dir, { recursive: true, force: true });
@@ -182,7 +195,9 @@ export class TrialAttempt {
     });
     const state = await readCheckpoint(dir);
     const owner = state.trial.trialId;
-    if (owner !== undefined && owner !== this.trial.id) {
+    // A PBT exploit's copy carries its donor's identity; the trial's lineage names it.
+    const adopted = this.trial.lineage.at(-1)?.checkpointId === checkpointId;
+    if (owner !== undefined && owner !== this.trial.id && !adopted) {
       throw ArtifactError.invalid(`checkpoint ${checkpointId} belongs to trial ${owner}, not ${this.trial.id}`, 'trial.json');
     }
     return state;
@@ -254,6 +269,16 @@ export class TrialAttempt {
     if (reason) this.stop(reason);
   }
 
+  /**
+   * The coordinator took no checkpoint: FAILED_PRECONDITION means the trial is not this
+   * worker's any more, or PBT gave it another trial's checkpoint (its stop request says so).
+   */
+  private async onUploadRefused(err: unknown): Promise<void> {
+    if ((err as { code?: unknown }).code !== status.FAILED_PRECONDITION) return this.fail(err);
+    const reason = await this.deps.store.stopRequest(this.trial.id).catch(() => null);
+    this.stop(reason === 'exploit' ? 'exploit' : 'lost');
+  }
+
   private stop(reason: InterruptReason): void {
     if (!this.sharded) return this.fail(new TrialInterrupt(reason));
     this.pendingStop ??= reason;
@@ -262,6 +287,8 @@ export class TrialAttempt {
 
   /** Aborts the attempt with `reason`: a TrialInterrupt, or the error the trial fails with. */
   private fail(reason: unknown): void {
-    if (!this.interrupt.signal.aborted) this.interrupt.abort(reason);
+    if (this.interrupt.signal.aborted) return;
+    this.interrupt.abort(reason);
+    if (!isPause(reason)) this.uploadsEnd.abort(reason);
   }
 }

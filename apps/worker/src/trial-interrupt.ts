@@ -7,9 +7,12 @@
  *   nothing more is written;
  * - `gang`: a follower rank stops with its leader, who records why;
  * - `grow`: free workers can join the leader's data-parallel trial: its gang re-forms bigger
- *   from the checkpoint just stored.
+ *   from the checkpoint just stored;
+ * - `exploit`: PBT gave the trial another trial's checkpoint and settings; it goes back to the
+ *   queue to continue from them;
+ * - `pause`: PBT has it wait in the queue, from its checkpoint, for population members behind it.
  */
-export type InterruptReason = 'asha' | 'cancel' | 'shutdown' | 'lost' | 'gang' | 'grow';
+export type InterruptReason = 'asha' | 'cancel' | 'shutdown' | 'lost' | 'gang' | 'grow' | 'exploit' | 'pause';
 
 /** The abort reason of a trial's signal. */
 export class TrialInterrupt extends Error {

@@ -1,5 +1,5 @@
 import { RingError, type GradSyncServer } from '@jvae/gradsync';
-import type { GangPriority, Rendezvous, Seat, StopReason, TrialGangs, TrialPatch, TrialRecord } from '@jvae/store';
+import { REQUEUE_REASONS, type GangPriority, type Rendezvous, type Seat, type TrialGangs, type TrialPatch, type TrialRecord } from '@jvae/store';
 import { isTerminalTrialState, type TrialState } from '@jvae/sweep';
 import { evalValues } from './eval-values.js';
 import type { GangLeader } from './gang-leader.js';
@@ -15,8 +15,11 @@ export type TrialOutcome =
   | { trialId: string; state: FinalState; step: number; metric?: number; error?: string }
   /** Nothing to do: unknown, already final, or changed by someone else meanwhile. */
   | { trialId: string; state: 'skipped'; reason: string }
-  /** Interrupted by shutdown: the trial is queued again and its job must go back to the queue. */
-  | { trialId: string; state: 'released'; step: number };
+  /**
+   * Interrupted by shutdown (or sent back by PBT, or retried): the trial is queued again and its
+   * job must go back to the queue; with `delayMs`, to its back after that long.
+   */
+  | { trialId: string; state: 'released'; step: number; delayMs?: number };
 
 /** What training data-parallel trials takes: seats, the gang's leader logic, this worker's ring server. */
 export interface GangSupport {
@@ -30,9 +33,11 @@ export interface GangSupport {
 export interface TrialRunnerOptions extends TrialAttemptDeps {
   /** Without it, only trials of one replica can be trained. */
   gang?: GangSupport;
+  /** How long a retried trial waits in the queue (default 0). */
+  retryDelayMs?: number;
 }
 
-const STOPPED_STATE: Record<StopReason, FinalState> = { asha: 'stopped', cancel: 'cancelled' };
+const STOPPED_STATE = { asha: 'stopped', cancel: 'cancelled' } as const satisfies Record<string, FinalState>;
 
 /**
  * Takes a trial from its record to a final state: skips it when it is already final,
@@ -59,7 +64,8 @@ export class TrialRunner {
     if (isTerminalTrialState(trial.state)) return { trialId, state: 'skipped', reason: `already ${trial.state}` };
     if (signal.aborted) return { trialId, state: 'released', step: trial.step };
     const stop = await store.stopRequest(trialId);
-    if (stop) return this.settle(trial, ['queued', 'running'], STOPPED_STATE[stop], trial.step);
+    // A PBT requeue request was served by the queue; the attempt starting now clears it.
+    if (stop && !REQUEUE_REASONS.includes(stop)) return this.settle(trial, ['queued', 'running'], STOPPED_STATE[stop as keyof typeof STOPPED_STATE], trial.step);
     const { gang } = this.options;
     const parallel = trial.replicas.max > 1;
     if (!gang) {
@@ -147,13 +153,13 @@ export class TrialRunner {
     }
   }
 
-  /** Back to the queue from its latest checkpoint, for the workers free later. */
-  private async requeue(trial: TrialRecord, why: string): Promise<TrialOutcome> {
+  /** Back to the queue from its latest checkpoint, for the workers free later; `behind` puts its job at the back. */
+  private async requeue(trial: TrialRecord, why: string, behind = false): Promise<TrialOutcome> {
     const step = trial.checkpointStep ?? 0;
     const requeued = await this.options.store.transitionTrial(trial.id, ['running'], 'queued', { step, workers: [] });
     if (!requeued.applied) return { trialId: trial.id, state: 'skipped', reason: `became ${requeued.previous} meanwhile` };
     this.options.log(`trial ${trial.id}: back to the queue at step ${step}: ${why}`);
-    return { trialId: trial.id, state: 'released', step };
+    return { trialId: trial.id, state: 'released', step, ...(behind ? { delayMs: 0 } : {}) };
   }
 
   /**
@@ -183,6 +189,10 @@ export class TrialRunner {
           case 'gang':
           case 'grow':
             return { trialId, state: 'skipped', reason: 'no longer running under this worker' };
+          case 'exploit':
+            return this.requeue(await store.requireTrial(trialId), 'PBT: continues from another trial’s checkpoint', true);
+          case 'pause':
+            return this.requeue(await store.requireTrial(trialId), 'PBT: population members behind it go first', true);
           default:
             return this.settle(trial, ['running'], STOPPED_STATE[err.reason], attempt.step);
         }
@@ -205,7 +215,7 @@ export class TrialRunner {
       `trial ${trial.id}: attempt ${failure.attempt} failed at step ${step}: ${error}; ` +
         `retrying from step ${resumeStep} (${patch.failures.length} of ${trial.maxFailures} retries)`,
     );
-    return { trialId: trial.id, state: 'released', step: resumeStep };
+    return { trialId: trial.id, state: 'released', step: resumeStep, delayMs: this.options.retryDelayMs ?? 0 };
   }
 
   private async settle(

@@ -1,5 +1,5 @@
 import { availableParallelism, hostname } from 'node:os';
-import { Worker, WaitingError, type Job } from 'bullmq';
+import { DelayedError, Worker, WaitingError, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { GradSyncServer } from '@jvae/gradsync';
 import { isThreadedBackend, selectBackend } from '@jvae/model';
@@ -94,7 +94,7 @@ export class TrialWorker {
       };
       const { ringTimeoutMs } = settings;
       const leader = new GangLeader({ store, gangs, registry, workerId: settings.id, address: server.address, joinTimeoutMs: settings.gangJoinMs, pollMs: SEAT_POLL_MS, log });
-      const runner = new TrialRunner({ ...attemptDeps, gang: { gangs, leader, server, ringTimeoutMs } });
+      const runner = new TrialRunner({ ...attemptDeps, retryDelayMs: settings.retryDelayMs, gang: { gangs, leader, server, ringTimeoutMs } });
       // A broken ring's leader re-forms once a dead member's heartbeat is stale (GangLeader.reform).
       const reformWaitMs = ringTimeoutMs + 2 * (registry.lostAfterMs + registry.heartbeatMs) + settings.gangJoinMs;
       const follower = new GangFollower({ ...attemptDeps, gangs, registry, server, ringTimeoutMs, reformWaitMs, pollMs: SEAT_POLL_MS });
@@ -209,8 +209,13 @@ export class TrialWorker {
     try {
       const outcome = await this.runner.run(trialId, controller.signal);
       if (outcome.state === 'released') {
-        await job.moveToWait(token);
-        throw new WaitingError();
+        if (outcome.delayMs === undefined) {
+          await job.moveToWait(token);
+          throw new WaitingError();
+        }
+        // Promoted from the delayed set to the back of the queue: the trials waiting go first.
+        await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+        throw new DelayedError();
       }
       if (outcome.state === 'skipped') this.log(`trial ${trialId}: skipped (${outcome.reason})`);
       return outcome;

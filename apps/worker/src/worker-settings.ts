@@ -22,6 +22,8 @@ export interface WorkerSettings {
   gangJoinMs: number;
   /** JVAE_HEARTBEAT_MS: how often the worker heartbeats in the registry (default 2000); three missed ones make it lost. */
   heartbeatMs: number;
+  /** JVAE_RETRY_DELAY_MS: how long a failed trial that the spec's max_failures retries waits in the queue first (default 5000). */
+  retryDelayMs: number;
 }
 
 /** A registry id from the host name and pid, with anything an id may not hold replaced. */
@@ -49,6 +51,7 @@ export function readWorkerSettings(env: Env = process.env): WorkerSettings {
     ringTimeoutMs: envInteger(env, 'JVAE_RING_TIMEOUT_MS', 1000) ?? 30_000,
     gangJoinMs: envInteger(env, 'JVAE_GANG_JOIN_MS', 0) ?? 10_000,
     heartbeatMs: envInteger(env, 'JVAE_HEARTBEAT_MS', 100) ?? 2000,
+    retryDelayMs: envInteger(env, 'JVAE_RETRY_DELAY_MS', 0) ?? 5000,
     ...(threads === undefined ? {} : { threads }),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * @jvae/orchestration: what runs a sweep, apart from how it is served: the trial queue, ASHA and
- * sweep completion from the event stream, reconciling the queue with the store, following a
+ * PBT and sweep completion from the event stream, reconciling the queue with the store, following a
  * sweep for a watcher, the local worker pool, the coordinator run as a child process, and the
  * pure choices that form data-parallel gangs.
  */
@@ -8,6 +8,8 @@ export { TrialQueue } from './trial-queue.js';
 export type { TrialJobData } from './trial-queue.js';
 export { SweepScheduler } from './sweep-scheduler.js';
 export type { SweepSchedulerOptions } from './sweep-scheduler.js';
+export { PbtScheduler } from './pbt-scheduler.js';
+export type { CheckpointCopier } from './pbt-scheduler.js';
 export { Reconciler } from './reconciler.js';
 export type { ReconcileResult } from './reconciler.js';
 export { SweepWatch } from './sweep-watch.js';

@@ -24,7 +24,9 @@ before(async () => {
   queueConnection = redis.duplicate({ maxRetriesPerRequest: null });
   queue = new TrialQueue(queueConnection, prefix);
   const supply = new TrialSupply(store, queue);
-  scheduler = new SweepScheduler(store, schedulerConnection, { blockMs: 100, log: (line) => logged.push(line), supply });
+  // No PBT sweep here: nothing is ever copied.
+  const checkpoints = { copy: () => Promise.reject(new Error('no copies in these tests')), remove: async () => undefined };
+  scheduler = new SweepScheduler(store, schedulerConnection, { blockMs: 100, log: (line) => logged.push(line), supply, checkpoints });
   await scheduler.start();
 });
 

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { EventLog, type StoreEvent, type SweepStore } from '@jvae/store';
+import { EventLog, type StoreEvent, type SweepRecord, type SweepStore, type TrialRecord } from '@jvae/store';
+import { PbtScheduler, type CheckpointCopier } from './pbt-scheduler.js';
 import type { TrialSupply } from './trial-supply.js';
 import { ashaDecision, isTerminalTrialState } from '@jvae/sweep';
 
@@ -10,6 +11,8 @@ const CONSUMER = 'coordinator';
 export interface SweepSchedulerOptions {
   /** Creates a sweep's next trials once others end (bayes, max_concurrent). */
   supply: TrialSupply;
+  /** Copies a donor's checkpoint for a PBT exploit. */
+  checkpoints: CheckpointCopier;
   /** How long one read waits for events (bounds how long `stop` takes). */
   blockMs?: number;
   log: (line: string) => void;
@@ -21,12 +24,15 @@ export interface SweepSchedulerOptions {
  * - an evaluation at or past an ASHA rung (for Hyperband: a rung of the trial's bracket, whose
  *   trials alone it is compared with) records the trial's value there and, if the trial
  *   is not in the top 1/eta of those recorded before it, asks it to stop;
+ * - an evaluation at a PBT interval step may have the trial exploit a better one, or pause
+ *   for the population behind it (PbtScheduler);
  * - a trial reaching a final state makes room for the sweep's next trials (TrialSupply), or
  *   may finish its sweep, which logs the sweep's final state.
  * Both are idempotent, so an event applied twice (a crash before its ack) changes nothing.
  */
 export class SweepScheduler {
   private readonly events: EventLog;
+  private readonly pbt: PbtScheduler;
   private running = false;
   private loop: Promise<void> | undefined;
 
@@ -37,6 +43,7 @@ export class SweepScheduler {
     private readonly options: SweepSchedulerOptions,
   ) {
     this.events = new EventLog(connection, store.prefix);
+    this.pbt = new PbtScheduler(store, options.checkpoints, options.log);
   }
 
   async start(): Promise<void> {
@@ -52,7 +59,7 @@ export class SweepScheduler {
 
   /** Applies one event; exposed so that its effect can be tested without the stream. */
   async apply(event: StoreEvent): Promise<void> {
-    if (event.type === 'eval') await this.applyAsha(event.trialId, event.step, event.values);
+    if (event.type === 'eval') await this.applyEval(event.trialId, event.step, event.values);
     else if (event.type === 'trial' && isTerminalTrialState(event.state)) {
       await this.options.supply.fill(event.sweepId);
       await this.store.markSweepFinished(event.sweepId);
@@ -94,19 +101,26 @@ export class SweepScheduler {
     );
   }
 
-  /**
-   * Evaluations rarely land exactly on a rung: the first one at or past a rung stands for the
-   * trial's value there. Rungs already recorded return their first record, so the decision at
-   * each rung is made once and replays identically.
-   */
-  private async applyAsha(trialId: string, step: number, values: Record<string, number>): Promise<void> {
+  /** An evaluation of a trial with rungs: ASHA, Hyperband or PBT decide on it. */
+  private async applyEval(trialId: string, step: number, values: Record<string, number>): Promise<void> {
     const trial = await this.store.getTrial(trialId);
     if (!trial || trial.rungs.length === 0) return;
     const value = values[trial.metricName];
     if (value === undefined) return;
     const sweep = await this.store.getSweep(trial.sweepId);
-    const asha = sweep?.spec.early_terminate;
-    if (!sweep || !asha) return;
+    if (!sweep) return;
+    if (sweep.spec.scheduler) await this.pbt.apply(sweep, trial, step, value);
+    else if (sweep.spec.early_terminate) await this.applyAsha(sweep, trial, step, value);
+  }
+
+  /**
+   * Evaluations rarely land exactly on a rung: the first one at or past a rung stands for the
+   * trial's value there. Rungs already recorded return their first record, so the decision at
+   * each rung is made once and replays identically.
+   */
+  private async applyAsha(sweep: SweepRecord, trial: TrialRecord, step: number, value: number): Promise<void> {
+    const asha = sweep.spec.early_terminate!;
+    const trialId = trial.id;
     for (const rung of trial.rungs.filter((r) => r <= step)) {
       const record = await this.store.recordRung(sweep.id, rung, trialId, value, trial.bracket);
       const decision = ashaDecision({

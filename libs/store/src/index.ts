@@ -3,6 +3,8 @@ export { SweepStore } from './sweep-store.js';
 export type {
   AddCheckpointResult,
   CancelResult,
+  Exploit,
+  ExploitResult,
   NewSweep,
   RungRecord,
   TransitionResult,
@@ -18,7 +20,7 @@ export type { EventLogOptions, ReadOptions } from './event-log.js';
 export { NotFoundError } from './not-found-error.js';
 export { deletePrefix } from './delete-prefix.js';
 export { newCheckpointId, newSweepId, trialId } from './ids.js';
-export { STOP_REASONS } from './records.js';
+export { REQUEUE_REASONS, STOP_REASONS } from './records.js';
 export type {
   AttemptFailure,
   CheckpointRecord,

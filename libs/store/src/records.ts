@@ -1,7 +1,7 @@
 // What the store keeps, as read back from Redis.
 import type { CheckpointManifest } from '@jvae/artifacts';
 import type { TrainConfig } from '@jvae/model/config';
-import type { MetricGoal, MetricName, ParamValue, SweepSpec, SweepState, TrialState } from '@jvae/sweep';
+import type { LineageEntry, MetricGoal, MetricName, ParamValue, ScheduleSegment, SweepSpec, SweepState, TrialState } from '@jvae/sweep';
 
 export interface SweepRecord {
   id: string;
@@ -70,6 +70,15 @@ export interface TrialRecord {
   maxFailures: number;
   /** Why each retried attempt failed, oldest first. */
   failures: AttemptFailure[];
+  /** PBT: the exploits that made the trial what it is, oldest first (empty outside PBT sweeps). */
+  lineage: LineageEntry[];
+  /**
+   * PBT: what the trial's weights were trained with, from step 0 (the donors' segments before an
+   * exploit's step, then its own); empty outside PBT sweeps.
+   */
+  schedule: ScheduleSegment[];
+  /** PBT: the last interval step the scheduler decided at for this trial (0 before the first). */
+  pbtStep: number;
   /** The latest stored checkpoint (highest step), if any. */
   checkpointId?: string;
   checkpointStep?: number;
@@ -96,15 +105,22 @@ export interface CheckpointRecord extends CheckpointManifest {
   location: string;
 }
 
-/** Why a running trial must stop: early-stopped by ASHA, or its sweep was cancelled. */
-export type StopReason = 'asha' | 'cancel';
-export const STOP_REASONS: readonly StopReason[] = ['asha', 'cancel'];
+/**
+ * Why a running trial must stop: early-stopped by ASHA, its sweep was cancelled, or PBT sends it
+ * back to the queue: `exploit` (it continues from another trial's checkpoint, already made its
+ * own) or `pause` (its worker goes to a member of the population behind it).
+ */
+export type StopReason = 'asha' | 'cancel' | 'exploit' | 'pause';
+export const STOP_REASONS: readonly StopReason[] = ['asha', 'cancel', 'exploit', 'pause'];
+/** Stop reasons that send a trial back to the queue; a new attempt clears them. */
+export const REQUEUE_REASONS: readonly StopReason[] = ['exploit', 'pause'];
 
 /** Changes logged to the sweep's stream (watchers) and to the global stream (the coordinator). */
 export type StoreEvent =
   | { type: 'trial'; sweepId: string; trialId: string; state: TrialState; time: number }
   | { type: 'eval'; sweepId: string; trialId: string; step: number; values: Record<string, number>; time: number }
   | { type: 'checkpoint'; sweepId: string; trialId: string; checkpointId: string; step: number; time: number }
+  | { type: 'exploit'; sweepId: string; trialId: string; from: string; step: number; time: number }
   | { type: 'sweep'; sweepId: string; state: SweepState; time: number };
 
 export interface LoggedEvent {

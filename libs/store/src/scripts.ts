@@ -2,6 +2,7 @@
 // the global stream in the same script, so no change is ever seen without its event.
 import { TERMINAL_TRIAL_STATES, TRIAL_STATES, isTerminalTrialState } from '@jvae/sweep';
 import { LuaScript } from './lua-script.js';
+import { REQUEUE_REASONS } from './records.js';
 
 /** A Lua table literal with each of `names` as a key set to true, for membership tests in a script. */
 function luaSet(names: readonly string[]): string {
@@ -9,6 +10,7 @@ function luaSet(names: readonly string[]): string {
 }
 
 const TERMINAL = luaSet(TERMINAL_TRIAL_STATES);
+const REQUEUE = luaSet(REQUEUE_REASONS);
 const LIVE = luaSet(TRIAL_STATES.filter((state) => !isTerminalTrialState(state)));
 
 /**
@@ -16,18 +18,21 @@ const LIVE = luaSet(TRIAL_STATES.filter((state) => !isTerminalTrialState(state))
  * from `state` to `to` and keeps what follows from it in the same step: the sweep's count of
  * trials per state (fields `n:STATE` of the sweep hash KEYS[5]), attempts and start time on
  * entering `running`, finish time on a final state, no workers outside `running`, no stop
- * request (KEYS[4]) once final, and the event on the sweep stream (KEYS[2]) and the global
+ * request (KEYS[4]) once final nor a PBT requeue request (exploit, pause) once a new attempt
+ * runs, and the event on the sweep stream (KEYS[2]) and the global
  * one (KEYS[3]).
  */
 const MOVE_TRIAL = `
 local function moveTrial(state, to, now, event, sweepMaxLen, globalMaxLen)
   local terminal = ${TERMINAL}
+  local requeue = ${REQUEUE}
   redis.call('HSET', KEYS[1], 'state', to, 'updatedAt', now)
   redis.call('HINCRBY', KEYS[5], 'n:' .. state, -1)
   redis.call('HINCRBY', KEYS[5], 'n:' .. to, 1)
   if to == 'running' then
     redis.call('HINCRBY', KEYS[1], 'attempts', 1)
     redis.call('HSETNX', KEYS[1], 'startedAt', now)
+    if requeue[redis.call('GET', KEYS[4]) or ''] then redis.call('DEL', KEYS[4]) end
   elseif terminal[to] then
     redis.call('HSET', KEYS[1], 'finishedAt', now, 'workers', '[]')
     redis.call('DEL', KEYS[4])
@@ -112,15 +117,17 @@ return 1
 `);
 
 /**
- * KEYS: checkpoint hash, trial hash, trial checkpoints zset, sweep stream, global stream.
+ * KEYS: checkpoint hash, trial hash, trial checkpoints zset, sweep stream, global stream, stop key.
  * ARGV: id, trialId, step, files JSON, createdAt, location, keep, event JSON, sweep maxlen, global maxlen.
  * The trial's latest checkpoint moves only forward in steps (a late upload of an older step
  * is stored but not made latest). Beyond the `keep` highest steps, older checkpoints are
- * dropped from the trial's set (never the latest).
- * Returns {-1} when the trial is missing, else {1 if made latest else 0, evicted ids...}.
+ * dropped from the trial's set (never the latest). A trial that PBT has given another trial's
+ * checkpoint takes none of its own until its next attempt: its old weights are done with.
+ * Returns {-1} when the trial is missing, {-2} while it exploits, else {1 if made latest else 0, evicted ids...}.
  */
 export const ADD_CHECKPOINT = new LuaScript(`
 if redis.call('EXISTS', KEYS[2]) == 0 then return {-1} end
+if redis.call('GET', KEYS[6]) == 'exploit' then return {-2} end
 local step = tonumber(ARGV[3])
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'trialId', ARGV[2], 'step', ARGV[3], 'files', ARGV[4],
   'createdAt', ARGV[5], 'location', ARGV[6])
@@ -203,5 +210,45 @@ export const RELEASE_SEAT = new LuaScript(`
 local seat = redis.call('GET', KEYS[1])
 if not seat or cjson.decode(seat).trialId ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
+return 1
+`);
+
+/**
+ * KEYS: trial hash, stop key, trial checkpoints zset, the copied checkpoint's hash, sweep stream, global stream.
+ * ARGV: interval step decided at, checkpoint id, its step, files JSON, createdAt, location,
+ *       config JSON, seed, lineage JSON, schedule JSON, now, event JSON, sweep maxlen, global maxlen.
+ * A PBT exploit in one step, once per interval step: the running trial takes the copied checkpoint
+ * as its only one (the others are dropped and returned for deletion), the donor's config and
+ * seed, its new lineage and schedule, and a stop request 'exploit' that sends it back to the
+ * queue. Returns {0} when the trial is not running, is being cancelled, or was already decided
+ * at this step or later; else {1, dropped checkpoint ids...}.
+ */
+export const EXPLOIT_TRIAL = new LuaScript(`
+if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return {0} end
+if redis.call('GET', KEYS[2]) == 'cancel' then return {0} end
+if tonumber(redis.call('HGET', KEYS[1], 'pbtStep') or '0') >= tonumber(ARGV[1]) then return {0} end
+redis.call('HSET', KEYS[4], 'id', ARGV[2], 'trialId', redis.call('HGET', KEYS[1], 'id'), 'step', ARGV[3],
+  'files', ARGV[4], 'createdAt', ARGV[5], 'location', ARGV[6])
+local result = {1}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do table.insert(result, id) end
+redis.call('DEL', KEYS[3])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+redis.call('HSET', KEYS[1], 'checkpoint', ARGV[2], 'checkpointStep', ARGV[3], 'config', ARGV[7], 'seed', ARGV[8],
+  'lineage', ARGV[9], 'schedule', ARGV[10], 'pbtStep', ARGV[1], 'updatedAt', ARGV[11])
+redis.call('SET', KEYS[2], 'exploit')
+redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[13], '*', 'e', ARGV[12])
+redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[14], '*', 'e', ARGV[12])
+return result
+`);
+
+/**
+ * KEYS: trial hash. ARGV: interval step.
+ * PBT decides once per trial and interval step: records the step as decided unless this or a
+ * later one already is. Returns 1 when recorded, 0 when already decided (or the trial is not running).
+ */
+export const ADVANCE_PBT_STEP = new LuaScript(`
+if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
+if tonumber(redis.call('HGET', KEYS[1], 'pbtStep') or '0') >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'pbtStep', ARGV[1])
 return 1
 `);

@@ -1,8 +1,13 @@
 import type { Redis } from 'ioredis';
+import type { TrainConfig } from '@jvae/model/config';
 import { checkId, keys, type RedisKeys } from '@jvae/protocol';
 import {
   TRIAL_STATES,
+  scheduleSegment,
+  scheduleSettingPaths,
   trialRungs,
+  type LineageEntry,
+  type ScheduleSegment,
   sweepState,
   type RankableTrial,
   type SweepSpec,
@@ -25,7 +30,9 @@ import type {
 import { STOP_REASONS } from './records.js';
 import {
   ADD_CHECKPOINT,
+  ADVANCE_PBT_STEP,
   CANCEL_TRIAL,
+  EXPLOIT_TRIAL,
   RECORD_EVAL,
   RECORD_RUNG,
   REPORT_STEP,
@@ -76,6 +83,27 @@ export interface AddCheckpointResult {
   latest: boolean;
   /** Checkpoints no longer kept: delete their files. */
   evicted: CheckpointRecord[];
+  /** Why the checkpoint was not recorded at all (delete its files), when it was not. */
+  refused?: string;
+}
+
+/** A PBT exploit, as the scheduler decided it; see exploitTrial. */
+export interface Exploit {
+  /** The interval step the exploiting trial reached. */
+  decidedAt: number;
+  /** The donor's checkpoint, copied into the exploiting trial's own (its record, under the new owner). */
+  checkpoint: CheckpointRecord;
+  /** What the trial trains with from the checkpoint's step on (the donor's seed included). */
+  config: TrainConfig;
+  lineage: LineageEntry;
+  schedule: ScheduleSegment[];
+}
+
+export interface ExploitResult {
+  /** False when the trial was not running, was being cancelled, or was decided at this step already. */
+  applied: boolean;
+  /** The trial's own checkpoints, no longer kept: delete their files. */
+  dropped: CheckpointRecord[];
 }
 
 export interface RungRecord {
@@ -176,7 +204,7 @@ export class SweepStore {
   private writeTrials(tx: ReturnType<Redis['multi']>, id: string, spec: SweepSpec, plans: readonly TrialPlan[], now: number): void {
     for (const plan of plans) {
       const tid = makeTrialId(id, plan.index);
-      const { rungs, bracket } = trialRungs(spec.early_terminate, plan.index, plan.config.steps);
+      const { rungs, bracket } = trialRungs(spec, plan.index, plan.config.steps);
       tx.zadd(this.keys.sweepTrials(id), plan.index, tid);
       tx.hset(this.keys.trial(tid), {
         id: tid,
@@ -193,6 +221,7 @@ export class SweepStore {
         metricName: spec.metric.name,
         metrics: '{}',
         rungs: JSON.stringify(rungs),
+        ...(spec.scheduler ? { lineage: '[]', schedule: JSON.stringify([scheduleSegment(tid, 0, plan.config, scheduleSettingPaths(spec))]) } : {}),
         ...(bracket === undefined ? {} : { bracket: String(bracket) }),
         workers: '[]',
         attempts: '0',
@@ -370,6 +399,7 @@ export class SweepStore {
         this.keys.trial(record.trialId),
         this.keys.trialCheckpoints(record.trialId),
         ...this.events.streams(sweepId),
+        this.keys.trialStop(record.trialId),
       ],
       [
         record.id,
@@ -385,6 +415,9 @@ export class SweepStore {
       ],
     )) as [number, ...string[]];
     if (latest === -1) throw new NotFoundError('trial', record.trialId);
+    if (latest === -2) {
+      return { latest: false, evicted: [], refused: `trial '${record.trialId}' continues from another trial's checkpoint (PBT): its own are no longer kept` };
+    }
     const evicted = await this.getCheckpoints(evictedIds);
     if (evictedIds.length > 0) await this.redis.del(...evictedIds.map((id) => this.keys.checkpoint(id)));
     return { latest: latest === 1, evicted };
@@ -416,6 +449,56 @@ export class SweepStore {
   }
 
   /**
+   * Applies a PBT exploit (see EXPLOIT_TRIAL): the trial, still running, takes the copied
+   * checkpoint as its only one, the new config, lineage entry and schedule, and is asked to
+   * stop for 'exploit' so that its worker queues it again. Once per interval step.
+   */
+  async exploitTrial(trialId: string, exploit: Exploit): Promise<ExploitResult> {
+    const trial = await this.requireTrial(trialId);
+    const { checkpoint } = exploit;
+    checkId('checkpoint', checkpoint.id);
+    checkStep(checkpoint.step);
+    const now = Date.now();
+    const event: StoreEvent = { type: 'exploit', sweepId: trial.sweepId, trialId, from: exploit.lineage.from, step: checkpoint.step, time: now };
+    const [applied, ...droppedIds] = (await EXPLOIT_TRIAL.run(
+      this.redis,
+      [
+        this.keys.trial(trialId),
+        this.keys.trialStop(trialId),
+        this.keys.trialCheckpoints(trialId),
+        this.keys.checkpoint(checkpoint.id),
+        ...this.events.streams(trial.sweepId),
+      ],
+      [
+        exploit.decidedAt,
+        checkpoint.id,
+        checkpoint.step,
+        JSON.stringify(checkpoint.files),
+        checkpoint.createdAt,
+        checkpoint.location,
+        JSON.stringify(exploit.config),
+        exploit.config.seed,
+        JSON.stringify([...trial.lineage, exploit.lineage]),
+        JSON.stringify(exploit.schedule),
+        now,
+        EventLog.encode(event),
+        this.events.sweepMaxLen,
+        this.events.globalMaxLen,
+      ],
+    )) as [number, ...string[]];
+    if (applied !== 1) return { applied: false, dropped: [] };
+    const dropped = await this.getCheckpoints(droppedIds);
+    if (droppedIds.length > 0) await this.redis.del(...droppedIds.map((id) => this.keys.checkpoint(id)));
+    return { applied: true, dropped };
+  }
+
+  /** PBT decides once per trial and interval step: true the first time `step` is decided for the running trial. */
+  async advancePbtStep(trialId: string, step: number): Promise<boolean> {
+    checkStep(step);
+    return (await ADVANCE_PBT_STEP.run(this.redis, [this.keys.trial(trialId)], [step])) === 1;
+  }
+
+  /**
    * Records the trial's value at an ASHA rung together with the values recorded there before
    * it. Idempotent: recording again returns the first record.
    */
@@ -433,8 +516,8 @@ export class SweepStore {
   }
 
   /**
-   * Asks a queued or running trial to stop. 'cancel' replaces an earlier 'asha'; 'asha'
-   * never replaces a request already made. Returns the reason in force, or null when the
+   * Asks a queued or running trial to stop. 'cancel' replaces any earlier request; the
+   * others never replace a request already made. Returns the reason in force, or null when the
    * trial is not queued or running (nothing is written).
    */
   async requestStop(trialId: string, reason: StopReason): Promise<StopReason | null> {
@@ -598,6 +681,9 @@ function decodeTrial(hash: Hash): TrialRecord {
     attempts: int(hash.attempts),
     maxFailures: int(hash.maxFailures),
     failures: JSON.parse(hash.failures || '[]') as AttemptFailure[],
+    lineage: JSON.parse(hash.lineage || '[]') as LineageEntry[],
+    schedule: JSON.parse(hash.schedule || '[]') as ScheduleSegment[],
+    pbtStep: int(hash.pbtStep),
     createdAt: int(hash.createdAt),
     updatedAt: int(hash.updatedAt),
     startedAt: int(hash.startedAt),

@@ -36,7 +36,27 @@ export {
   type HyperbandBracket,
   type HyperbandSettings,
 } from './hyperband.js';
-export { explore, pbtDecision, type Exploration, type PbtDecision, type PbtDecisionInput, type PbtMember } from './pbt.js';
+export {
+  explore,
+  pbtDecision,
+  yieldsToPopulation,
+  type Exploration,
+  type PbtDecision,
+  type PbtDecisionInput,
+  type PbtMember,
+  type PbtStanding,
+} from './pbt.js';
+export {
+  donorCheckpoint,
+  inheritSchedule,
+  pbtIntervals,
+  planExploit,
+  scheduleSegment,
+  scheduleSettingPaths,
+  type ExploitPlan,
+  type LineageEntry,
+  type ScheduleSegment,
+} from './pbt-schedule.js';
 export { bestTrial, placeTrials, rankTrials, type Placed, type RankableTrial } from './rank.js';
 export {
   SWEEP_STATES,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRng } from '@jvae/rng';
-import { explore, pbtDecision, type PbtDecisionInput, type PbtMember } from './pbt.js';
+import { explore, pbtDecision, yieldsToPopulation, type PbtDecisionInput, type PbtMember } from './pbt.js';
 import type { PbtMutation } from './spec.js';
 
 /** Eight trials t0..t7 at step 100; t0 has the lowest loss. */
@@ -133,5 +133,20 @@ describe('explore', () => {
   it('needs the current value of every mutated path', () => {
     assert.throws(() => explore({ lr: 1e-3 }, mutations, createRng(1)), /params has no value for batchSize/);
     assert.throws(() => explore({ lr: 'fast' }, { lr: mutations.lr! }, createRng(1)), /lr is "fast", which factors cannot multiply/);
+  });
+});
+
+describe('yieldsToPopulation', () => {
+  const standing = (trialId: string, state: 'queued' | 'running' | 'completed', step: number) => ({ trialId, state, step });
+
+  it('gives the worker up while a queued member is behind the interval', () => {
+    assert.equal(yieldsToPopulation('a', 100, [standing('a', 'running', 100), standing('b', 'queued', 0)]), true);
+    assert.equal(yieldsToPopulation('a', 100, [standing('a', 'running', 100), standing('b', 'queued', 99)]), true);
+  });
+
+  it('goes on when the others are running, level with it, ahead, or finished', () => {
+    const others = [standing('b', 'running', 0), standing('c', 'queued', 100), standing('d', 'queued', 200), standing('e', 'completed', 50)];
+    assert.equal(yieldsToPopulation('a', 100, [standing('a', 'running', 100), ...others]), false);
+    assert.equal(yieldsToPopulation('a', 100, [standing('a', 'queued', 0)]), false, 'never to itself');
   });
 });

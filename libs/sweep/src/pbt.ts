@@ -2,6 +2,7 @@ import { createRng, hashSeed } from '@jvae/rng';
 import { compareMetric, type MetricGoal } from './metrics.js';
 import { sampleParameter } from './parameter-space.js';
 import type { ParamValue, PbtMutation } from './spec.js';
+import type { TrialState } from './states.js';
 
 /**
  * Population based training (Jaderberg et al. 2017) as two pure steps: `pbtDecision` says
@@ -104,4 +105,21 @@ function perturb(path: string, from: ParamValue, mutation: PbtMutation, random: 
   if (values.length === 1) return structuredClone(values[0]!);
   const step = index === 0 ? 1 : index === values.length - 1 ? -1 : random() < 0.5 ? -1 : 1;
   return structuredClone(values[index + step]!);
+}
+
+/** Where a member of the population stands: its state and step (for a queued trial, the step it resumes from). */
+export interface PbtStanding {
+  trialId: string;
+  state: TrialState;
+  step: number;
+}
+
+/**
+ * Whether a trial that reached interval `step` gives its worker up to the population: it does
+ * while another member waits in the queue behind that step. With fewer workers than members
+ * the population so takes turns, interval by interval, and members are compared at the same
+ * steps rather than some finishing before others start.
+ */
+export function yieldsToPopulation(trialId: string, step: number, standings: readonly PbtStanding[]): boolean {
+  return standings.some((member) => member.trialId !== trialId && member.state === 'queued' && member.step < step);
 }

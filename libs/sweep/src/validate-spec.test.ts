@@ -51,13 +51,13 @@ function params(spec: Spec): Record<string, unknown> {
 function pbt(): Spec {
   return {
     type: 'pbt',
-    interval: 250,
+    interval: 500,
     mutations: {
       lr: { factors: [0.8, 1.2] },
-      batchSize: { factors: [0.5, 2] },
-      formulation: { values: ['dupont', 'pytorch-vae'] },
+      'temperatureAnneal.interval': { factors: [0.5, 2] },
+      'capacity.continuous.max': { values: [5, 10, 20] },
       temperature: { distribution: 'log_uniform_values', min: 0.5, max: 1 },
-      'latent.continuous': { distribution: 'int_uniform', min: 8, max: 12 },
+      'capacity.continuous.iters': { distribution: 'int_uniform', min: 8, max: 12 },
     },
   };
 }
@@ -92,19 +92,23 @@ function pbtCases(): Array<[string, (s: Spec) => void, string, RegExp]> {
     ['mutation of evalEvery', withPbt((_, m) => (m.evalEvery = { values: [10, 20] })), 'scheduler.mutations.evalEvery', /cannot be swept/],
     ['mutation without a form', withPbt((_, m) => (m.lr = {})), 'scheduler.mutations.lr', /needs one of values, factors or distribution/],
     ['constant mutation', withPbt((_, m) => (m.lr = { value: 1e-3 })), 'scheduler.mutations.lr.value', /a constant cannot be perturbed/],
-    ['factors on a non-numeric field', withPbt((_, m) => (m.formulation = { factors: [2] })), 'scheduler.mutations.formulation.factors', /need a numeric field; formulation holds "dupont"/],
-    ['factors on a field of particular numbers', withPbt((_, m) => (m.imageSize = { factors: [2] })), 'scheduler.mutations.imageSize.factors', /takes only particular numbers; perturb it with values/],
+    ['pbt with part of its population', withPbt((_, __, s) => (s.max_concurrent = 2)), 'max_concurrent', /must be at least run_cap \(\d+\) when scheduler is pbt/],
+    ['pbt interval between checkpoints', withPbt((p) => (p.interval = 750)), 'scheduler.interval', /multiple of train.checkpointEvery \(500; got 750\)/],
+    ['mutation of the formulation', withPbt((_, m) => (m.formulation = { values: ['dupont', 'pytorch-vae'] })), 'scheduler.mutations.formulation', /cannot be perturbed: the copied weights were trained under/],
+    ['mutation of the image size', withPbt((_, m) => (m.imageSize = { values: [32, 64] })), 'scheduler.mutations.imageSize', /cannot be perturbed: the copied weights are shaped/],
+    ['mutation of a latent size', withPbt((_, m) => (m['latent.continuous'] = { distribution: 'int_uniform', min: 8, max: 12 })), 'scheduler.mutations.latent.continuous', /cannot be perturbed: the copied weights are shaped for the donor’s latent sizes/],
+    ['mutation of the batch size', withPbt((_, m) => (m.batchSize = { factors: [2] })), 'scheduler.mutations.batchSize', /cannot be perturbed: a resumed trial keeps the batch size/],
     ['empty factors', withPbt((_, m) => (m.lr = { factors: [] })), 'scheduler.mutations.lr.factors', /non-empty list/],
     ['zero factor', withPbt((_, m) => (m.lr = { factors: [0.8, 0] })), 'scheduler.mutations.lr.factors[1]', /^must be positive \(got 0\)$/],
     ['negative factor', withPbt((_, m) => (m.lr = { factors: [-2] })), 'scheduler.mutations.lr.factors[0]', /must be positive/],
     ['non-numeric factor', withPbt((_, m) => (m.lr = { factors: ['x'] })), 'scheduler.mutations.lr.factors[0]', /finite number/],
     ['factors with values', withPbt((_, m) => (m.lr = { factors: [2], values: [1e-3] })), 'scheduler.mutations.lr.values', /unknown key/],
-    ['integer flag contradicting the field', withPbt((_, m) => (m.batchSize = { factors: [2], integer: false })), 'scheduler.mutations.batchSize.integer', /batchSize holds integers, so it is true/],
-    ['empty mutation values', withPbt((_, m) => (m.formulation = { values: [] })), 'scheduler.mutations.formulation.values', /non-empty list/],
-    ['mutation value the config rejects', withPbt((_, m) => (m.formulation = { values: ['dupont', 'beta'] })), 'scheduler.mutations.formulation.values[1]', /must be one of "dupont", "pytorch-vae"/],
+    ['integer flag contradicting the field', withPbt((_, m) => (m['temperatureAnneal.interval'] = { factors: [2], integer: false })), 'scheduler.mutations.temperatureAnneal.interval.integer', /temperatureAnneal.interval holds integers, so it is true/],
+    ['empty mutation values', withPbt((_, m) => (m['capacity.continuous.max'] = { values: [] })), 'scheduler.mutations.capacity.continuous.max.values', /non-empty list/],
+    ['mutation value the config rejects', withPbt((_, m) => (m.temperature = { values: [0.5, -1] })), 'scheduler.mutations.temperature.values[1]', /positive number, got -1/],
     ['mutation range the config rejects', withPbt((_, m) => (m.temperature = { distribution: 'uniform', min: -1, max: 1 })), 'scheduler.mutations.temperature.min', /positive number, got -1/],
     ['mutation range upside down', withPbt((_, m) => (m.temperature = { distribution: 'uniform', min: 2, max: 1 })), 'scheduler.mutations.temperature.min', /must be less than max/],
-    ['fractional draws for an integer field', withPbt((_, m) => (m.batchSize = { distribution: 'uniform', min: 16, max: 64 })), 'scheduler.mutations.batchSize.distribution', /batchSize holds integers, which a uniform distribution would not draw; use int_uniform/],
+    ['fractional draws for an integer field', withPbt((_, m) => (m['temperatureAnneal.interval'] = { distribution: 'uniform', min: 16, max: 64 })), 'scheduler.mutations.temperatureAnneal.interval.distribution', /temperatureAnneal.interval holds integers, which a uniform distribution would not draw; use int_uniform/],
   ];
 }
 
@@ -285,18 +289,18 @@ describe('validateSweepSpec', () => {
     const spec = validateSweepSpec(withChange((s) => ((s.scheduler = pbt()), delete s.early_terminate)));
     assert.deepEqual(spec.scheduler, {
       type: 'pbt',
-      interval: 250,
+      interval: 500,
       quantile: 0.25,
       mutations: {
         lr: { factors: [0.8, 1.2], integer: false },
-        batchSize: { factors: [0.5, 2], integer: true },
-        formulation: { distribution: 'categorical', values: ['dupont', 'pytorch-vae'] },
+        'temperatureAnneal.interval': { factors: [0.5, 2], integer: true },
+        'capacity.continuous.max': { distribution: 'categorical', values: [5, 10, 20] },
         temperature: { distribution: 'log_uniform_values', min: 0.5, max: 1 },
-        'latent.continuous': { distribution: 'int_uniform', min: 8, max: 12 },
+        'capacity.continuous.iters': { distribution: 'int_uniform', min: 8, max: 12 },
       },
     });
     assert.deepEqual(validateSweepSpec(structuredClone(spec)), spec);
-    const grid = validateSweepSpec({ name: 'g', method: 'grid', run_cap: 4, train: { steps: 100 }, scheduler: { type: 'pbt', interval: 10, quantile: 0.5, mutations: { lr: { factors: [2] } } } });
+    const grid = validateSweepSpec({ name: 'g', method: 'grid', run_cap: 4, train: { steps: 100, checkpointEvery: 10 }, scheduler: { type: 'pbt', interval: 10, quantile: 0.5, mutations: { lr: { factors: [2] } } } });
     assert.equal(grid.scheduler?.quantile, 0.5);
   });
 

@@ -55,6 +55,15 @@ const DEFAULT_METRIC: SweepMetric = { name: 'loss', goal: 'minimize' };
 const DEFAULT_ETA = 3;
 const DEFAULT_STARTUP_TRIALS = 10;
 const DEFAULT_QUANTILE = 0.25;
+
+/** Train config fields an exploit cannot change, and why: the copied weights and optimizer state must fit. */
+const PBT_FIXED_FIELDS: Readonly<Record<string, string>> = {
+  formulation: 'the copied weights were trained under the donor’s formulation',
+  imageSize: 'the copied weights are shaped for the donor’s image size',
+  latent: 'the copied weights are shaped for the donor’s latent sizes',
+  batchSize: 'a resumed trial keeps the batch size its data order was drawn with',
+  steps: 'every member of the population trains the same number of steps',
+};
 /** The train config's own cap on steps; it keeps bracket sizes exact in floating point. */
 const MAX_HYPERBAND_STEPS = 1_000_000_000;
 
@@ -87,7 +96,7 @@ export function validateSweepSpec(input: unknown): SweepSpec {
   const earlyTerminate = root.early_terminate === undefined ? undefined : readEarlyTerminate(root.early_terminate);
   const maxFailures = root.max_failures === undefined ? 0 : readInteger(root.max_failures, 'max_failures', 0);
   const maxConcurrent = root.max_concurrent === undefined ? undefined : readInteger(root.max_concurrent, 'max_concurrent', 1);
-  if (root.scheduler !== undefined) checkPbtFits(method, runCap, earlyTerminate);
+  if (root.scheduler !== undefined) checkPbtFits(method, runCap, earlyTerminate, maxConcurrent);
 
   const configInput = trainInput(train, dataset?.name);
   const base = resolveOrExplain(configInput, {}, (err) => new SweepSpecError(trainErrorPath(err.path), err.reason));
@@ -224,13 +233,24 @@ function readBayes(value: unknown): BayesSpec {
 }
 
 /** PBT replaces the weights of a fixed population's poor trials, so it needs that population and nothing else stopping them. */
-function checkPbtFits(method: SearchMethod, runCap: number | undefined, earlyTerminate: EarlyTerminateSpec | undefined): void {
+function checkPbtFits(
+  method: SearchMethod,
+  runCap: number | undefined,
+  earlyTerminate: EarlyTerminateSpec | undefined,
+  maxConcurrent: number | undefined,
+): void {
   if (method === 'bayes') {
     throw new SweepSpecError('scheduler', 'pbt needs a fixed population; use method grid or random with run_cap');
   }
   if (runCap === undefined) throw new SweepSpecError('run_cap', 'is required when scheduler is pbt (the population size)');
   if (earlyTerminate) {
     throw new SweepSpecError('scheduler', 'cannot be combined with early_terminate; pbt replaces poor trials instead of stopping them');
+  }
+  if (maxConcurrent !== undefined && maxConcurrent < runCap) {
+    throw new SweepSpecError(
+      'max_concurrent',
+      `must be at least run_cap (${runCap}) when scheduler is pbt: the whole population trains together, taking turns on the workers`,
+    );
   }
 }
 
@@ -245,6 +265,12 @@ function readPbt(value: unknown, base: TrainConfig, input: Record<string, unknow
       `must be less than the trials' steps (got ${interval} ≥ ${base.steps}); no trial would be perturbed`,
     );
   }
+  if (interval % base.checkpointEvery !== 0) {
+    throw new SweepSpecError(
+      'scheduler.interval',
+      `must be a multiple of train.checkpointEvery (${base.checkpointEvery}; got ${interval}): an exploit copies the checkpoint written at an interval`,
+    );
+  }
   const quantile = raw.quantile === undefined ? DEFAULT_QUANTILE : readNumber(raw.quantile, 'scheduler.quantile');
   if (quantile <= 0 || quantile > 0.5) throw new SweepSpecError('scheduler.quantile', `must be in (0, 0.5] (got ${quantile})`);
   const rawMutations = readMapping(required(raw.mutations, 'scheduler.mutations'), 'scheduler.mutations');
@@ -255,6 +281,8 @@ function readPbt(value: unknown, base: TrainConfig, input: Record<string, unknow
   for (const [field, rawMutation] of Object.entries(rawMutations)) {
     const path = joinPath('scheduler.mutations', field);
     checkSweepable(field, path, sweepable);
+    const fixed = Object.keys(PBT_FIXED_FIELDS).find((name) => field === name || field.startsWith(`${name}.`));
+    if (fixed) throw new SweepSpecError(path, `cannot be perturbed: ${PBT_FIXED_FIELDS[fixed]}`);
     mutations[field] = readMutation(rawMutation, path, field, base, input);
   }
   return { type, interval, quantile, mutations };

@@ -1,5 +1,5 @@
-import { rm } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { cp, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import { NODE_FS, receiveCheckpoint, type CheckpointFs, type ManifestLimits, type ReceiveOptions } from '@jvae/artifacts';
 import { checkId, type CheckpointChunk__Output, type CheckpointInfo__Output } from '@jvae/protocol';
 import { newCheckpointId, type CheckpointRecord } from '@jvae/store';
@@ -40,6 +40,27 @@ export class ArtifactStore {
       fs: this.fs,
     });
     return { ...manifest, id, createdAt: Date.now(), location: dir };
+  }
+
+  /**
+   * Copies a stored checkpoint to a new checkpoint of `trialId` (a PBT exploit takes the donor's
+   * this way, so that the donor may drop its own). Copied aside, then renamed into place: a
+   * checkpoint directory is always complete. Returns the copy's record, to be stored.
+   */
+  async copy(checkpoint: CheckpointRecord, trialId: string): Promise<CheckpointRecord> {
+    const id = newCheckpointId();
+    const target = this.checkpointDir(trialId, id);
+    await mkdir(join(this.root, UPLOADS_DIR), { recursive: true });
+    const temp = await mkdtemp(join(this.root, UPLOADS_DIR, 'copy-'));
+    try {
+      await cp(this.checkpointDir(checkpoint.trialId, checkpoint.id), temp, { recursive: true });
+      await mkdir(dirname(target), { recursive: true });
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true });
+      throw error;
+    }
+    return { ...checkpoint, id, trialId, createdAt: Date.now(), location: target };
   }
 
   /** Deletes the files of checkpoints no longer kept. */

@@ -1,0 +1,96 @@
+import type { CheckpointRecord, SweepRecord, SweepStore, TrialRecord } from '@jvae/store';
+import {
+  donorCheckpoint,
+  inheritSchedule,
+  pbtDecision,
+  planExploit,
+  scheduleSegment,
+  scheduleSettingPaths,
+  yieldsToPopulation,
+  type PbtSpec,
+} from '@jvae/sweep';
+
+/** The checkpoint files an exploit copies: the coordinator's artifact store. */
+export interface CheckpointCopier {
+  /** Copies a stored checkpoint's files to a new checkpoint of `trialId`; returns its record (not yet in the store). */
+  copy(checkpoint: CheckpointRecord, trialId: string): Promise<CheckpointRecord>;
+  /** Deletes checkpoints' files. */
+  remove(checkpoints: readonly CheckpointRecord[]): Promise<void>;
+}
+
+/**
+ * Population based training as the sweep runs: when a trial of a PBT sweep is evaluated at one
+ * of its interval steps, its value there is recorded beside the population's (the rung record
+ * ASHA uses) and, once per trial and step:
+ * - a trial in the bottom quantile of those measured at that step exploits one of the top: the
+ *   donor's checkpoint is copied into a checkpoint of its own (so that the donor's eviction of
+ *   old checkpoints cannot take it away), and the trial takes it with the donor's config,
+ *   perturbed (pure: planExploit), its lineage and schedule in one store step; its worker then
+ *   queues it again, to continue from the copied step;
+ * - otherwise, while a member waits in the queue behind that step, the trial pauses (back to
+ *   the queue from its checkpoint), so that a population larger than the pool takes turns.
+ * Decisions are recorded before they take effect and never made twice for a step, so an event
+ * applied again after a crash changes nothing.
+ */
+export class PbtScheduler {
+  constructor(
+    private readonly store: SweepStore,
+    private readonly checkpoints: CheckpointCopier,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async apply(sweep: SweepRecord, trial: TrialRecord, step: number, value: number): Promise<void> {
+    const pbt = sweep.spec.scheduler!;
+    const rung = trial.rungs.filter((r) => r <= step).at(-1);
+    if (rung === undefined || rung <= trial.pbtStep || trial.state !== 'running') return;
+    await this.store.recordRung(sweep.id, rung, trial.id, value);
+    const measured = await this.store.rungValues(sweep.id, rung);
+    const decision = pbtDecision({
+      trialId: trial.id,
+      step: rung,
+      population: Object.entries(measured).map(([trialId, v]) => ({ trialId, value: v, step: rung })),
+      goal: sweep.metric.goal,
+      quantile: pbt.quantile,
+      seed: sweep.spec.seed,
+    });
+    if (decision.action === 'exploit' && (await this.exploit(sweep, pbt, trial, rung, decision.from))) return;
+    if (!(await this.store.advancePbtStep(trial.id, rung))) return;
+    const standings = (await this.store.trialStandings(sweep.id)).map((s) => ({ trialId: s.id, state: s.state, step: s.step }));
+    if (yieldsToPopulation(trial.id, rung, standings) && (await this.store.requestStop(trial.id, 'pause'))) {
+      this.log(`PBT pauses ${trial.id} at step ${rung} for the members behind it`);
+    }
+  }
+
+  /** Applies the exploit; false when the donor has no checkpoint to give (the trial then goes on as it is). */
+  private async exploit(sweep: SweepRecord, pbt: PbtSpec, trial: TrialRecord, rung: number, donorId: string): Promise<boolean> {
+    const donor = await this.store.requireTrial(donorId);
+    const source = donorCheckpoint(await this.store.listCheckpoints(donorId), rung, donor.totalSteps);
+    if (!source) {
+      this.log(`PBT: ${trial.id} would exploit ${donorId} at step ${rung}, which has no checkpoint to continue from yet`);
+      return false;
+    }
+    const plan = planExploit({ trialId: trial.id, step: rung, seed: sweep.spec.seed, donorConfig: donor.config, scheduler: pbt });
+    const copy = await this.checkpoints.copy(source, trial.id);
+    const segment = scheduleSegment(trial.id, source.step, plan.config, scheduleSettingPaths(sweep.spec));
+    const result = await this.store
+      .exploitTrial(trial.id, {
+        decidedAt: rung,
+        checkpoint: copy,
+        config: plan.config,
+        lineage: { step: source.step, from: donorId, changes: plan.changes, decidedAt: rung, checkpointId: copy.id },
+        schedule: inheritSchedule(donor.schedule, segment),
+      })
+      .catch(async (error: unknown) => {
+        await this.checkpoints.remove([copy]);
+        throw error;
+      });
+    if (!result.applied) {
+      await this.checkpoints.remove([copy]);
+      return true;
+    }
+    await this.checkpoints.remove(result.dropped);
+    const changes = Object.entries(plan.changes).map(([path, c]) => `${path} ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`);
+    this.log(`PBT: ${trial.id} at step ${rung} continues from ${donorId}'s checkpoint of step ${source.step} (${changes.join(', ')})`);
+    return true;
+  }
+}
