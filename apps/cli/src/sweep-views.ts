@@ -51,6 +51,19 @@ export function trialJson(trial: Trial__Output, rank: number | null = null) {
     replicas: trial.replicas,
     error: trial.error || null,
     failures: trial.failures.map((f) => ({ attempt: f.attempt, step: f.step, error: f.error, time: f.time })),
+    lineage: trial.lineage.map((entry) => ({
+      step: Number(entry.step),
+      from: entry.fromTrialId,
+      changes: JSON.parse(entry.changesJson || '{}') as Record<string, { from: unknown; to: unknown }>,
+      decidedAt: Number(entry.decidedAt),
+      checkpointId: entry.checkpointId,
+    })),
+    schedule: trial.schedule.map((segment) => ({
+      step: Number(segment.step),
+      trial: segment.trialId,
+      settings: JSON.parse(segment.settingsJson || '{}') as Record<string, unknown>,
+      capacity: { continuous: segment.continuous, discrete: segment.discrete },
+    })),
     checkpoint: checkpointJson(trial.checkpoint),
     createdAt: trial.createdAt,
     startedAt: trial.startedAt,
@@ -61,6 +74,7 @@ export function trialJson(trial: Trial__Output, rank: number | null = null) {
 /** The sweep without its spec text; its `trials` in the order given, each carrying its rank in `ranking`. */
 export function sweepJson(sweep: Sweep__Output, ranking: RankedTrial[] = rankSweepTrials(sweep)) {
   const ranks = new Map(ranking.map((r) => [r.trial.id, r.rank]));
+  const trials = sweep.trials.map((t) => trialJson(t, ranks.get(t.id) ?? null));
   return {
     id: sweep.id,
     name: sweep.name,
@@ -73,7 +87,9 @@ export function sweepJson(sweep: Sweep__Output, ranking: RankedTrial[] = rankSwe
     totalTrials: sweep.totalTrials,
     createdAt: sweep.createdAt,
     updatedAt: sweep.updatedAt,
-    trials: sweep.trials.map((t) => trialJson(t, ranks.get(t.id) ?? null)),
+    // PBT: what the best trial's weights were trained with, step by step (empty otherwise).
+    bestSchedule: trials.find((t) => t.id === sweep.bestTrialId)?.schedule ?? [],
+    trials,
   };
 }
 

@@ -19,6 +19,8 @@ export function trial(fields: Partial<Trial__Output> & { id: string }): Trial__O
     finishedAt: 0,
     rank: 0,
     failures: [],
+    lineage: [],
+    schedule: [],
     ...fields,
   };
 }

@@ -86,7 +86,9 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
         })),
       );
       const { spec: _spec, ...sweep } = page.sweep;
-      res.json({ ...sweep, bestTrialId: page.bestTrialId, total: sweep.trialCount, trials });
+      // PBT: what the best trial trained with, whichever page it is on.
+      const best = page.bestTrialId ? await store.getTrial(page.bestTrialId) : null;
+      res.json({ ...sweep, bestTrialId: page.bestTrialId, bestSchedule: best?.schedule ?? [], total: sweep.trialCount, trials });
     } catch (error) {
       next(error);
     }

@@ -98,6 +98,20 @@ export function toProtoTrial(trial: TrialRecord, checkpoint: CheckpointRecord | 
     finishedAt: trial.finishedAt,
     rank: 0,
     failures: trial.failures.map((f) => ({ attempt: f.attempt, step: f.step, error: f.error, time: f.time })),
+    lineage: trial.lineage.map((entry) => ({
+      step: entry.step,
+      fromTrialId: entry.from,
+      changesJson: JSON.stringify(entry.changes),
+      decidedAt: entry.decidedAt,
+      checkpointId: entry.checkpointId,
+    })),
+    schedule: trial.schedule.map((segment) => ({
+      step: segment.step,
+      trialId: segment.trialId,
+      settingsJson: JSON.stringify(segment.settings),
+      continuous: segment.capacity.continuous,
+      discrete: segment.capacity.discrete,
+    })),
   };
 }
 

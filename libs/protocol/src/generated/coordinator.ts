@@ -7,6 +7,7 @@ import type { BestTrialRequest as _jvae_v1_BestTrialRequest, BestTrialRequest__O
 import type { BestTrialResponse as _jvae_v1_BestTrialResponse, BestTrialResponse__Output as _jvae_v1_BestTrialResponse__Output } from './jvae/v1/BestTrialResponse.js';
 import type { CancelSweepRequest as _jvae_v1_CancelSweepRequest, CancelSweepRequest__Output as _jvae_v1_CancelSweepRequest__Output } from './jvae/v1/CancelSweepRequest.js';
 import type { CancelSweepResponse as _jvae_v1_CancelSweepResponse, CancelSweepResponse__Output as _jvae_v1_CancelSweepResponse__Output } from './jvae/v1/CancelSweepResponse.js';
+import type { CapacitySchedule as _jvae_v1_CapacitySchedule, CapacitySchedule__Output as _jvae_v1_CapacitySchedule__Output } from './jvae/v1/CapacitySchedule.js';
 import type { CheckpointChunk as _jvae_v1_CheckpointChunk, CheckpointChunk__Output as _jvae_v1_CheckpointChunk__Output } from './jvae/v1/CheckpointChunk.js';
 import type { CheckpointFile as _jvae_v1_CheckpointFile, CheckpointFile__Output as _jvae_v1_CheckpointFile__Output } from './jvae/v1/CheckpointFile.js';
 import type { CheckpointInfo as _jvae_v1_CheckpointInfo, CheckpointInfo__Output as _jvae_v1_CheckpointInfo__Output } from './jvae/v1/CheckpointInfo.js';
@@ -14,6 +15,7 @@ import type { CoordinatorClient as _jvae_v1_CoordinatorClient, CoordinatorDefini
 import type { DownloadCheckpointRequest as _jvae_v1_DownloadCheckpointRequest, DownloadCheckpointRequest__Output as _jvae_v1_DownloadCheckpointRequest__Output } from './jvae/v1/DownloadCheckpointRequest.js';
 import type { FileChunk as _jvae_v1_FileChunk, FileChunk__Output as _jvae_v1_FileChunk__Output } from './jvae/v1/FileChunk.js';
 import type { GetSweepRequest as _jvae_v1_GetSweepRequest, GetSweepRequest__Output as _jvae_v1_GetSweepRequest__Output } from './jvae/v1/GetSweepRequest.js';
+import type { LineageEntry as _jvae_v1_LineageEntry, LineageEntry__Output as _jvae_v1_LineageEntry__Output } from './jvae/v1/LineageEntry.js';
 import type { ListSweepsRequest as _jvae_v1_ListSweepsRequest, ListSweepsRequest__Output as _jvae_v1_ListSweepsRequest__Output } from './jvae/v1/ListSweepsRequest.js';
 import type { ListSweepsResponse as _jvae_v1_ListSweepsResponse, ListSweepsResponse__Output as _jvae_v1_ListSweepsResponse__Output } from './jvae/v1/ListSweepsResponse.js';
 import type { ListWorkersRequest as _jvae_v1_ListWorkersRequest, ListWorkersRequest__Output as _jvae_v1_ListWorkersRequest__Output } from './jvae/v1/ListWorkersRequest.js';
@@ -23,6 +25,7 @@ import type { RetrySweepRequest as _jvae_v1_RetrySweepRequest, RetrySweepRequest
 import type { RetrySweepResponse as _jvae_v1_RetrySweepResponse, RetrySweepResponse__Output as _jvae_v1_RetrySweepResponse__Output } from './jvae/v1/RetrySweepResponse.js';
 import type { ScaleWorkersRequest as _jvae_v1_ScaleWorkersRequest, ScaleWorkersRequest__Output as _jvae_v1_ScaleWorkersRequest__Output } from './jvae/v1/ScaleWorkersRequest.js';
 import type { ScaleWorkersResponse as _jvae_v1_ScaleWorkersResponse, ScaleWorkersResponse__Output as _jvae_v1_ScaleWorkersResponse__Output } from './jvae/v1/ScaleWorkersResponse.js';
+import type { ScheduleSegment as _jvae_v1_ScheduleSegment, ScheduleSegment__Output as _jvae_v1_ScheduleSegment__Output } from './jvae/v1/ScheduleSegment.js';
 import type { SubmitSweepRequest as _jvae_v1_SubmitSweepRequest, SubmitSweepRequest__Output as _jvae_v1_SubmitSweepRequest__Output } from './jvae/v1/SubmitSweepRequest.js';
 import type { SubmitSweepResponse as _jvae_v1_SubmitSweepResponse, SubmitSweepResponse__Output as _jvae_v1_SubmitSweepResponse__Output } from './jvae/v1/SubmitSweepResponse.js';
 import type { Sweep as _jvae_v1_Sweep, Sweep__Output as _jvae_v1_Sweep__Output } from './jvae/v1/Sweep.js';
@@ -46,6 +49,7 @@ export interface ProtoGrpcType {
       BestTrialResponse: MessageTypeDefinition<_jvae_v1_BestTrialResponse, _jvae_v1_BestTrialResponse__Output>
       CancelSweepRequest: MessageTypeDefinition<_jvae_v1_CancelSweepRequest, _jvae_v1_CancelSweepRequest__Output>
       CancelSweepResponse: MessageTypeDefinition<_jvae_v1_CancelSweepResponse, _jvae_v1_CancelSweepResponse__Output>
+      CapacitySchedule: MessageTypeDefinition<_jvae_v1_CapacitySchedule, _jvae_v1_CapacitySchedule__Output>
       CheckpointChunk: MessageTypeDefinition<_jvae_v1_CheckpointChunk, _jvae_v1_CheckpointChunk__Output>
       CheckpointFile: MessageTypeDefinition<_jvae_v1_CheckpointFile, _jvae_v1_CheckpointFile__Output>
       CheckpointInfo: MessageTypeDefinition<_jvae_v1_CheckpointInfo, _jvae_v1_CheckpointInfo__Output>
@@ -53,6 +57,7 @@ export interface ProtoGrpcType {
       DownloadCheckpointRequest: MessageTypeDefinition<_jvae_v1_DownloadCheckpointRequest, _jvae_v1_DownloadCheckpointRequest__Output>
       FileChunk: MessageTypeDefinition<_jvae_v1_FileChunk, _jvae_v1_FileChunk__Output>
       GetSweepRequest: MessageTypeDefinition<_jvae_v1_GetSweepRequest, _jvae_v1_GetSweepRequest__Output>
+      LineageEntry: MessageTypeDefinition<_jvae_v1_LineageEntry, _jvae_v1_LineageEntry__Output>
       ListSweepsRequest: MessageTypeDefinition<_jvae_v1_ListSweepsRequest, _jvae_v1_ListSweepsRequest__Output>
       ListSweepsResponse: MessageTypeDefinition<_jvae_v1_ListSweepsResponse, _jvae_v1_ListSweepsResponse__Output>
       ListWorkersRequest: MessageTypeDefinition<_jvae_v1_ListWorkersRequest, _jvae_v1_ListWorkersRequest__Output>
@@ -62,6 +67,7 @@ export interface ProtoGrpcType {
       RetrySweepResponse: MessageTypeDefinition<_jvae_v1_RetrySweepResponse, _jvae_v1_RetrySweepResponse__Output>
       ScaleWorkersRequest: MessageTypeDefinition<_jvae_v1_ScaleWorkersRequest, _jvae_v1_ScaleWorkersRequest__Output>
       ScaleWorkersResponse: MessageTypeDefinition<_jvae_v1_ScaleWorkersResponse, _jvae_v1_ScaleWorkersResponse__Output>
+      ScheduleSegment: MessageTypeDefinition<_jvae_v1_ScheduleSegment, _jvae_v1_ScheduleSegment__Output>
       SubmitSweepRequest: MessageTypeDefinition<_jvae_v1_SubmitSweepRequest, _jvae_v1_SubmitSweepRequest__Output>
       SubmitSweepResponse: MessageTypeDefinition<_jvae_v1_SubmitSweepResponse, _jvae_v1_SubmitSweepResponse__Output>
       Sweep: MessageTypeDefinition<_jvae_v1_Sweep, _jvae_v1_Sweep__Output>

@@ -3,6 +3,8 @@
 
 import type { CheckpointInfo as _jvae_v1_CheckpointInfo, CheckpointInfo__Output as _jvae_v1_CheckpointInfo__Output } from '../../jvae/v1/CheckpointInfo.js';
 import type { AttemptFailure as _jvae_v1_AttemptFailure, AttemptFailure__Output as _jvae_v1_AttemptFailure__Output } from '../../jvae/v1/AttemptFailure.js';
+import type { LineageEntry as _jvae_v1_LineageEntry, LineageEntry__Output as _jvae_v1_LineageEntry__Output } from '../../jvae/v1/LineageEntry.js';
+import type { ScheduleSegment as _jvae_v1_ScheduleSegment, ScheduleSegment__Output as _jvae_v1_ScheduleSegment__Output } from '../../jvae/v1/ScheduleSegment.js';
 import type { Long } from '@grpc/proto-loader';
 
 // Original file: proto/jvae/v1/coordinator.proto
@@ -113,6 +115,15 @@ export interface Trial {
    * Failed attempts that were retried (the spec's max_failures), oldest first.
    */
   'failures'?: (_jvae_v1_AttemptFailure)[];
+  /**
+   * PBT: the exploits that made the trial what it is, oldest first.
+   */
+  'lineage'?: (_jvae_v1_LineageEntry)[];
+  /**
+   * PBT: what the trial's weights were trained with from step 0 (the donors'
+   * segments before each exploit's step, then its own), one segment per change.
+   */
+  'schedule'?: (_jvae_v1_ScheduleSegment)[];
   '_metric'?: "metric";
 }
 
@@ -170,5 +181,14 @@ export interface Trial__Output {
    * Failed attempts that were retried (the spec's max_failures), oldest first.
    */
   'failures': (_jvae_v1_AttemptFailure__Output)[];
+  /**
+   * PBT: the exploits that made the trial what it is, oldest first.
+   */
+  'lineage': (_jvae_v1_LineageEntry__Output)[];
+  /**
+   * PBT: what the trial's weights were trained with from step 0 (the donors'
+   * segments before each exploit's step, then its own), one segment per change.
+   */
+  'schedule': (_jvae_v1_ScheduleSegment__Output)[];
   '_metric'?: "metric";
 }
