@@ -37,6 +37,7 @@ export interface TrialRunnerOptions extends TrialAttemptDeps {
   retryDelayMs?: number;
 }
 
+const EXPLOITED = 'PBT: continues from another trial’s checkpoint';
 const STOPPED_STATE = { asha: 'stopped', cancel: 'cancelled' } as const satisfies Record<string, FinalState>;
 
 /**
@@ -88,8 +89,10 @@ export class TrialRunner {
     const trialId = trial.id;
     const started = await store.transitionTrial(trialId, ['queued', 'running'], 'running', { workers: [workerId] });
     if (!started.applied) return { trialId, state: 'skipped', reason: `became ${started.previous} meanwhile` };
-    log(`trial ${trialId}: running (attempt ${trial.attempts + 1})`);
-    return this.conclude(trial, new TrialAttempt(trial, signal, this.options));
+    // Read again once running: a PBT exploit of the queued trial may have changed its checkpoint and config.
+    const current = await store.requireTrial(trialId);
+    log(`trial ${trialId}: running (attempt ${current.attempts})`);
+    return this.conclude(current, new TrialAttempt(current, signal, this.options));
   }
 
   /** Leads a data-parallel trial as rank 0, generation after generation; see the class comment. */
@@ -105,7 +108,9 @@ export class TrialRunner {
       let rendezvous: Rendezvous = formed;
       const started = await store.transitionTrial(trialId, ['queued', 'running'], 'running', { workers: rendezvous.members });
       if (!started.applied) return { trialId, state: 'skipped', reason: `became ${started.previous} meanwhile` };
-      let current = trial;
+      let current = await store.requireTrial(trialId);
+      // A PBT exploit of the queued trial while its gang formed: the gang's checkpoint is gone; form it again.
+      if ((current.checkpointId ?? null) !== rendezvous.checkpointId) return this.requeue(current, 'PBT gave it another checkpoint while its gang formed');
       for (;;) {
         log(`trial ${trialId}: running generation ${rendezvous.generation} on ${rendezvous.members.join(', ')} (attempt ${current.attempts + 1})`);
         let grow = false;
@@ -190,7 +195,7 @@ export class TrialRunner {
           case 'grow':
             return { trialId, state: 'skipped', reason: 'no longer running under this worker' };
           case 'exploit':
-            return this.requeue(await store.requireTrial(trialId), 'PBT: continues from another trial’s checkpoint', true);
+            return this.requeue(await store.requireTrial(trialId), EXPLOITED, true);
           case 'pause':
             return this.requeue(await store.requireTrial(trialId), 'PBT: population members behind it go first', true);
           default:
@@ -227,6 +232,8 @@ export class TrialRunner {
     metric?: number,
   ): Promise<TrialOutcome> {
     const result = await this.options.store.transitionTrial(trial.id, from, to, { ...patch, step });
+    // Trained to the end while PBT gave it another trial's checkpoint: it continues from that one.
+    if (result.exploited) return this.requeue(await this.options.store.requireTrial(trial.id), EXPLOITED, true);
     if (!result.applied) return { trialId: trial.id, state: 'skipped', reason: `became ${result.previous} meanwhile` };
     this.options.log(`trial ${trial.id}: ${to} at step ${step}${patch.error ? `: ${patch.error}` : ''}`);
     return {

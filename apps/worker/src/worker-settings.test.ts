@@ -24,6 +24,7 @@ test('reads every variable', () => {
     JVAE_RING_TIMEOUT_MS: '5000',
     JVAE_GANG_JOIN_MS: '0',
     JVAE_HEARTBEAT_MS: '500',
+    JVAE_RETRY_DELAY_MS: '250',
   });
   assert.deepEqual(settings, {
     id: 'gpu-0',
@@ -35,6 +36,7 @@ test('reads every variable', () => {
     ringTimeoutMs: 5000,
     gangJoinMs: 0,
     heartbeatMs: 500,
+    retryDelayMs: 250,
   });
 });
 

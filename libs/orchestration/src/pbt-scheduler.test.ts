@@ -114,6 +114,8 @@ describe('PbtScheduler', () => {
     const late = await store.addCheckpoint({ id: newCheckpointId(), trialId: worst, step: 12, files: [], createdAt: Date.now(), location: 'late' });
     assert.match(late.refused ?? '', /continues from another trial's checkpoint/);
     assert.equal((await store.requireTrial(worst)).checkpointId, copy.id);
+    // Nor does it complete on its own weights (its worker trained to the end before it saw the request).
+    assert.deepEqual(await store.transitionTrial(worst, ['running'], 'completed', { step: 40 }), { applied: false, previous: 'running', exploited: true });
     // Its worker queues it again; the next attempt clears the request and may store checkpoints.
     await store.transitionTrial(worst, ['running'], 'queued', { step: 10, workers: [] });
     await store.transitionTrial(worst, ['queued'], 'running', { workers: ['w2'] });
@@ -121,22 +123,49 @@ describe('PbtScheduler', () => {
     assert.equal((await store.addCheckpoint({ ...own, id: newCheckpointId(), step: 20 })).latest, true);
   });
 
-  it('pauses a trial at an interval while a member waits in the queue behind it', async () => {
+  it('pauses a trial at an interval while a member waits in the queue behind it, and decides once all are measured', async () => {
     const pbt = new PbtScheduler(store, new MemoryCopier(), (line) => logged.push(line));
     const { ids } = await pbtSweep(4, 2);
-    const [a, b] = ids as [string, string];
+    const [a, b, c, d] = ids as [string, string, string, string];
     await evaluate(pbt, a, 10, 1);
     assert.equal(await store.stopRequest(a), 'pause');
-    assert.equal((await store.requireTrial(a)).pbtStep, 10);
-    // A new attempt clears the pause; the same step is not decided again.
-    await store.transitionTrial(a, ['running'], 'running', { workers: ['w'] });
-    assert.equal(await store.stopRequest(a), null);
-    await pbt.apply(await store.requireSweep((await store.requireTrial(a)).sweepId), await store.requireTrial(a), 10, 1);
-    assert.equal(await store.stopRequest(a), null);
-    // Once the others are level with it, it goes on.
-    for (const id of ids.slice(2)) await store.transitionTrial(id, ['queued'], 'running', { workers: ['w'] });
+    assert.equal((await store.requireTrial(a)).pbtStep, 0, 'not decided before the population is measured');
+    // Its worker queues it again from the checkpoint of step 10; the others get workers.
+    await store.transitionTrial(a, ['running'], 'queued', { step: 10, workers: [] });
+    for (const id of [c, d]) await store.transitionTrial(id, ['queued'], 'running', { workers: ['w'] });
+    assert.equal(await store.stopRequest(a), 'pause', 'the request stands until a new attempt');
     await evaluate(pbt, b, 10, 2);
-    assert.equal(await store.stopRequest(b), null);
+    assert.equal(await store.stopRequest(b), null, 'nobody waits behind it: the others behind are running');
+    await evaluate(pbt, c, 10, 3);
+    assert.deepEqual((await store.getTrialsById(ids)).map((t) => t.pbtStep), [0, 0, 0, 0]);
+    await evaluate(pbt, d, 10, 4);
+    const decided = await store.getTrialsById(ids);
+    assert.deepEqual(decided.map((t) => t.pbtStep), [10, 10, 10, 10], 'all decided once the last one is measured');
+    assert.deepEqual(decided.map((t) => t.lineage.length), [0, 0, 0, 0], 'the worst (d) has no checkpoint to give: none was stored');
+    await store.transitionTrial(a, ['queued'], 'running', { workers: ['w'] });
+    assert.equal(await store.stopRequest(a), null, 'a new attempt clears the pause');
+  });
+
+  it('exploits a trial waiting in the queue: it resumes from the copy, no stop needed', async () => {
+    const copier = new MemoryCopier();
+    const pbt = new PbtScheduler(store, copier, (line) => logged.push(line));
+    const { ids } = await pbtSweep(4, 2);
+    const [a, b, c, d] = ids as [string, string, string, string];
+    for (const id of [a, b]) await checkpointAt(id, 10);
+    await evaluate(pbt, a, 10, 9);
+    await evaluate(pbt, b, 10, 2);
+    for (const id of [a, b]) await store.transitionTrial(id, ['running'], 'queued', { step: 10, workers: [] });
+    for (const id of [c, d]) await store.transitionTrial(id, ['queued'], 'running', { workers: ['w'] });
+    await evaluate(pbt, c, 10, 1);
+    await checkpointAt(c, 10);
+    await evaluate(pbt, d, 10, 3);
+    const exploited = await store.requireTrial(a);
+    assert.equal(exploited.state, 'queued');
+    assert.deepEqual(exploited.lineage.map((e) => [e.from, e.step]), [[c, 10]]);
+    assert.equal(exploited.checkpointId, copier.copies[0]!.id);
+    assert.equal(exploited.step, 10);
+    assert.equal(await store.stopRequest(a), 'pause', 'only the earlier pause request, which its next attempt clears');
+    assert.deepEqual((await store.getTrialsById([b, c, d])).map((t) => t.lineage.length), [0, 0, 0]);
   });
 
   it('lets a cancel stand over an exploit, and exploits no trial being cancelled', async () => {

@@ -18,19 +18,25 @@ export interface CheckpointCopier {
   remove(checkpoints: readonly CheckpointRecord[]): Promise<void>;
 }
 
+/** Trials that left the population: they train no further and are not compared. */
+const GONE = new Set(['failed', 'cancelled', 'stopped']);
+
 /**
- * Population based training as the sweep runs: when a trial of a PBT sweep is evaluated at one
+ * Population based training as the sweep runs. When a trial of a PBT sweep is evaluated at one
  * of its interval steps, its value there is recorded beside the population's (the rung record
- * ASHA uses) and, once per trial and step:
- * - a trial in the bottom quantile of those measured at that step exploits one of the top: the
- *   donor's checkpoint is copied into a checkpoint of its own (so that the donor's eviction of
- *   old checkpoints cannot take it away), and the trial takes it with the donor's config,
- *   perturbed (pure: planExploit), its lineage and schedule in one store step; its worker then
- *   queues it again, to continue from the copied step;
- * - otherwise, while a member waits in the queue behind that step, the trial pauses (back to
- *   the queue from its checkpoint), so that a population larger than the pool takes turns.
- * Decisions are recorded before they take effect and never made twice for a step, so an event
- * applied again after a crash changes nothing.
+ * ASHA uses). Once every member still in the population has a value at that step, each is
+ * decided, once per step, against all of them:
+ * - one in the bottom quantile exploits one of the top: the donor's checkpoint is copied into a
+ *   checkpoint of its own (so that the donor's eviction of old checkpoints cannot take it away),
+ *   and the trial takes it with the donor's config, perturbed (pure: planExploit), its lineage
+ *   and schedule in one store step; queued, it resumes from there, running, its worker queues
+ *   it again first;
+ * - the others go on.
+ * Until then, a trial that reached the step while a member waits in the queue behind it pauses
+ * (back to the queue from its checkpoint), so that a population larger than the pool takes
+ * turns, interval by interval, and is compared at the same steps. Decisions are recorded as
+ * they take effect and never made twice for a step, so an event applied again after a crash
+ * changes nothing.
  */
 export class PbtScheduler {
   constructor(
@@ -40,24 +46,28 @@ export class PbtScheduler {
   ) {}
 
   async apply(sweep: SweepRecord, trial: TrialRecord, step: number, value: number): Promise<void> {
-    const pbt = sweep.spec.scheduler!;
     const rung = trial.rungs.filter((r) => r <= step).at(-1);
-    if (rung === undefined || rung <= trial.pbtStep || trial.state !== 'running') return;
+    if (rung === undefined || rung <= trial.pbtStep) return;
     await this.store.recordRung(sweep.id, rung, trial.id, value);
     const measured = await this.store.rungValues(sweep.id, rung);
-    const decision = pbtDecision({
-      trialId: trial.id,
-      step: rung,
-      population: Object.entries(measured).map(([trialId, v]) => ({ trialId, value: v, step: rung })),
-      goal: sweep.metric.goal,
-      quantile: pbt.quantile,
-      seed: sweep.spec.seed,
-    });
-    if (decision.action === 'exploit' && (await this.exploit(sweep, pbt, trial, rung, decision.from))) return;
-    if (!(await this.store.advancePbtStep(trial.id, rung))) return;
-    const standings = (await this.store.trialStandings(sweep.id)).map((s) => ({ trialId: s.id, state: s.state, step: s.step }));
-    if (yieldsToPopulation(trial.id, rung, standings) && (await this.store.requestStop(trial.id, 'pause'))) {
+    const standings = (await this.store.trialStandings(sweep.id)).filter((s) => !GONE.has(s.state));
+    if (standings.every((s) => s.id in measured)) return this.decideAll(sweep, rung, measured);
+    const members = standings.map((s) => ({ trialId: s.id, state: s.state, step: s.step }));
+    if (yieldsToPopulation(trial.id, rung, members) && (await this.store.requestStop(trial.id, 'pause'))) {
       this.log(`PBT pauses ${trial.id} at step ${rung} for the members behind it`);
+    }
+  }
+
+  /** Decides every member measured at `rung` that was not decided there yet, in index order. */
+  private async decideAll(sweep: SweepRecord, rung: number, measured: Record<string, number>): Promise<void> {
+    const pbt = sweep.spec.scheduler!;
+    const population = Object.entries(measured).map(([trialId, value]) => ({ trialId, value, step: rung }));
+    const trials = await this.store.getTrialsById(Object.keys(measured));
+    for (const trial of trials.sort((a, b) => a.index - b.index)) {
+      if (trial.pbtStep >= rung || GONE.has(trial.state) || trial.state === 'completed') continue;
+      const decision = pbtDecision({ trialId: trial.id, step: rung, population, goal: sweep.metric.goal, quantile: pbt.quantile, seed: sweep.spec.seed });
+      if (decision.action === 'exploit' && (await this.exploit(sweep, pbt, trial, rung, decision.from))) continue;
+      await this.store.advancePbtStep(trial.id, rung);
     }
   }
 

@@ -50,7 +50,10 @@ end
  * KEYS: trial hash, sweep stream, global stream, stop key, sweep hash.
  * ARGV: from states (comma-separated), to state, now, event JSON, sweep maxlen, global maxlen,
  *       then field/value pairs to set.
- * Returns {1, previous} when applied, {0, current} when the trial is in another state, {0, ''} when missing.
+ * A trial PBT has given another trial's checkpoint does not complete on its own weights: it
+ * must be queued again to continue from that checkpoint.
+ * Returns {1, previous} when applied, {0, current} when the trial is in another state, {0, ''}
+ * when missing, {0, current, 'exploit'} when it would complete while asked to stop for 'exploit'.
  */
 export const TRANSITION_TRIAL = new LuaScript(`${MOVE_TRIAL}
 local state = redis.call('HGET', KEYS[1], 'state')
@@ -60,6 +63,7 @@ for s in string.gmatch(ARGV[1], '[^,]+') do
   if s == state then allowed = true end
 end
 if not allowed then return {0, state} end
+if ARGV[2] == 'completed' and redis.call('GET', KEYS[4]) == 'exploit' then return {0, state, 'exploit'} end
 if #ARGV > 6 then redis.call('HSET', KEYS[1], unpack(ARGV, 7)) end
 moveTrial(state, ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
 return {1, state}
@@ -217,14 +221,16 @@ return 1
  * KEYS: trial hash, stop key, trial checkpoints zset, the copied checkpoint's hash, sweep stream, global stream.
  * ARGV: interval step decided at, checkpoint id, its step, files JSON, createdAt, location,
  *       config JSON, seed, lineage JSON, schedule JSON, now, event JSON, sweep maxlen, global maxlen.
- * A PBT exploit in one step, once per interval step: the running trial takes the copied checkpoint
- * as its only one (the others are dropped and returned for deletion), the donor's config and
- * seed, its new lineage and schedule, and a stop request 'exploit' that sends it back to the
- * queue. Returns {0} when the trial is not running, is being cancelled, or was already decided
- * at this step or later; else {1, dropped checkpoint ids...}.
+ * A PBT exploit in one step, once per interval step: the queued or running trial takes the copied
+ * checkpoint as its only one (the others are dropped and returned for deletion), the donor's
+ * config and seed, its new lineage and schedule. A queued trial resumes from it at its next
+ * attempt; a running one is asked to stop for 'exploit', which sends it back to the queue.
+ * Returns {0} when the trial is final, is being cancelled, or was already decided at this step
+ * or later; else {1, dropped checkpoint ids...}.
  */
 export const EXPLOIT_TRIAL = new LuaScript(`
-if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return {0} end
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'running' and state ~= 'queued' then return {0} end
 if redis.call('GET', KEYS[2]) == 'cancel' then return {0} end
 if tonumber(redis.call('HGET', KEYS[1], 'pbtStep') or '0') >= tonumber(ARGV[1]) then return {0} end
 redis.call('HSET', KEYS[4], 'id', ARGV[2], 'trialId', redis.call('HGET', KEYS[1], 'id'), 'step', ARGV[3],
@@ -235,7 +241,11 @@ redis.call('DEL', KEYS[3])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
 redis.call('HSET', KEYS[1], 'checkpoint', ARGV[2], 'checkpointStep', ARGV[3], 'config', ARGV[7], 'seed', ARGV[8],
   'lineage', ARGV[9], 'schedule', ARGV[10], 'pbtStep', ARGV[1], 'updatedAt', ARGV[11])
-redis.call('SET', KEYS[2], 'exploit')
+if state == 'running' then
+  redis.call('SET', KEYS[2], 'exploit')
+else
+  redis.call('HSET', KEYS[1], 'step', ARGV[3])
+end
 redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[13], '*', 'e', ARGV[12])
 redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[14], '*', 'e', ARGV[12])
 return result
@@ -244,10 +254,11 @@ return result
 /**
  * KEYS: trial hash. ARGV: interval step.
  * PBT decides once per trial and interval step: records the step as decided unless this or a
- * later one already is. Returns 1 when recorded, 0 when already decided (or the trial is not running).
+ * later one already is. Returns 1 when recorded, 0 when already decided (or the trial is final).
  */
 export const ADVANCE_PBT_STEP = new LuaScript(`
-if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'running' and state ~= 'queued' then return 0 end
 if tonumber(redis.call('HGET', KEYS[1], 'pbtStep') or '0') >= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'pbtStep', ARGV[1])
 return 1

@@ -69,6 +69,8 @@ export interface TransitionResult {
   applied: boolean;
   /** The state before the call; null when the trial does not exist. */
   previous: TrialState | null;
+  /** Not completed: PBT gave the trial another trial's checkpoint to continue from (queue it again). */
+  exploited?: true;
 }
 
 export interface CancelResult {
@@ -100,7 +102,7 @@ export interface Exploit {
 }
 
 export interface ExploitResult {
-  /** False when the trial was not running, was being cancelled, or was decided at this step already. */
+  /** False when the trial was final, was being cancelled, or was decided at this step already. */
   applied: boolean;
   /** The trial's own checkpoints, no longer kept: delete their files. */
   dropped: CheckpointRecord[];
@@ -325,12 +327,16 @@ export class SweepStore {
     if (patch.workers !== undefined) fields.push('workers', JSON.stringify(patch.workers));
     if (patch.failures !== undefined) fields.push('failures', JSON.stringify(patch.failures));
     const event: StoreEvent = { type: 'trial', sweepId, trialId, state: to, time: now };
-    const [applied, previous] = (await TRANSITION_TRIAL.run(
+    const [applied, previous, blocked] = (await TRANSITION_TRIAL.run(
       this.redis,
       this.moveKeys(sweepId, trialId),
       [from.join(','), to, now, EventLog.encode(event), this.events.sweepMaxLen, this.events.globalMaxLen, ...fields],
-    )) as [number, string];
-    return { applied: applied === 1, previous: previous === '' ? null : (previous as TrialState) };
+    )) as [number, string, string?];
+    return {
+      applied: applied === 1,
+      previous: previous === '' ? null : (previous as TrialState),
+      ...(blocked === 'exploit' ? { exploited: true as const } : {}),
+    };
   }
 
   /**
@@ -449,9 +455,9 @@ export class SweepStore {
   }
 
   /**
-   * Applies a PBT exploit (see EXPLOIT_TRIAL): the trial, still running, takes the copied
-   * checkpoint as its only one, the new config, lineage entry and schedule, and is asked to
-   * stop for 'exploit' so that its worker queues it again. Once per interval step.
+   * Applies a PBT exploit (see EXPLOIT_TRIAL): the trial, queued or running, takes the copied
+   * checkpoint as its only one, the new config, lineage entry and schedule; a running one is
+   * asked to stop for 'exploit' so that its worker queues it again. Once per interval step.
    */
   async exploitTrial(trialId: string, exploit: Exploit): Promise<ExploitResult> {
     const trial = await this.requireTrial(trialId);
@@ -492,7 +498,7 @@ export class SweepStore {
     return { applied: true, dropped };
   }
 
-  /** PBT decides once per trial and interval step: true the first time `step` is decided for the running trial. */
+  /** PBT decides once per trial and interval step: true the first time `step` is decided for the trial (not final). */
   async advancePbtStep(trialId: string, step: number): Promise<boolean> {
     checkStep(step);
     return (await ADVANCE_PBT_STEP.run(this.redis, [this.keys.trial(trialId)], [step])) === 1;
