@@ -7,6 +7,7 @@ import {
   formatCounts,
   formatMetricValue,
   formatRankingTable,
+  formatSchedule,
   formatSweepList,
   formatTable,
   formatWorkers,
@@ -66,6 +67,41 @@ test('the ranking table orders trials by the metric toward the goal, finished on
   // Only the swept parameters are shown; the constant gamma is not.
   assert.match(table[1], /capacity\.continuous\.max=2 capacity\.discrete\.max=2\.3$/);
   assert.doesNotMatch(table.join('\n'), /gamma/);
+});
+
+/** A schedule segment as the protocol carries it. */
+const segment = (step: number, trialId: string, settings: Record<string, unknown>) => ({
+  step,
+  trialId,
+  settingsJson: JSON.stringify(settings),
+  continuous: { min: 0, max: 5, iters: 100, gamma: 30 },
+  discrete: { min: 0, max: 2.3, iters: 100, gamma: 30 },
+});
+
+test('a PBT schedule: one line per segment, settings shown where they change, the last to the trial’s step', () => {
+  const schedule = [
+    segment(0, 's1-t0', { lr: 0.001, 'capacity.continuous.max': 5 }),
+    segment(200, 's1-t2', { lr: 0.0008, 'capacity.continuous.max': 5 }),
+    segment(400, 's1-t2', { lr: 0.0008, 'capacity.continuous.max': 10 }),
+  ];
+  assert.deepEqual(formatSchedule(schedule, 600).split('\n'), [
+    'steps    trained by  settings (where they change)',
+    '0–200    s1-t0       lr=0.001 capacity.continuous.max=5',
+    '200–400  s1-t2       lr=8.000e-4',
+    '400–600  s1-t2       capacity.continuous.max=10',
+  ]);
+});
+
+test('the ranking shows what a PBT trial trains with now, not what it started with', () => {
+  const s = sweep({
+    trials: [
+      trial({ id: 's1-t0', state: 'RUNNING', paramsJson: JSON.stringify({ lr: 0.001 }), schedule: [segment(0, 's1-t0', { lr: 0.001 }), segment(200, 's1-t0', { lr: 0.002 })] }),
+      trial({ id: 's1-t1', index: 1, state: 'RUNNING', paramsJson: JSON.stringify({ lr: 0.003 }), schedule: [segment(0, 's1-t1', { lr: 0.003 })] }),
+    ],
+  });
+  const table = formatRankingTable(s.metric, s.goal, rankSweepTrials(s));
+  assert.match(table, /s1-t0 .* lr=0\.002$/m);
+  assert.match(table, /s1-t1 .* lr=0\.003$/m);
 });
 
 test('a minimizing sweep ranks the lowest value first', () => {

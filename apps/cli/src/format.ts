@@ -127,12 +127,35 @@ export interface RankedTrial {
   trial: Trial__Output;
 }
 
+/** What a trial trains with now: its params, or for a PBT trial the settings of its schedule's last segment. */
+export function currentSettings(trial: Pick<Trial__Output, 'paramsJson' | 'schedule'>): Record<string, unknown> {
+  const last = trial.schedule.at(-1);
+  return last ? parseParams(last.settingsJson) : parseParams(trial.paramsJson);
+}
+
+/**
+ * A PBT trial's schedule, one line per segment: its steps (to `endStep` for the last), the
+ * trial whose training they were, and the settings, each shown where it changed.
+ */
+export function formatSchedule(schedule: Trial__Output['schedule'], endStep: number): string {
+  let previous: Record<string, unknown> = {};
+  const rows = schedule.map((segment, i) => {
+    const settings = parseParams(segment.settingsJson);
+    const changed = Object.fromEntries(Object.entries(settings).filter(([key, value]) => i === 0 || JSON.stringify(previous[key]) !== JSON.stringify(value)));
+    previous = settings;
+    const end = i + 1 < schedule.length ? Number(schedule[i + 1]!.step) : endStep;
+    return [`${segment.step}–${end}`, segment.trialId, formatParams(changed)];
+  });
+  return formatTable(['steps', 'trained by', 'settings (where they change)'], rows);
+}
+
 /**
  * The ranking table of a sweep: rank, trial, state, step, the metric, and the
- * parameters that differ between its trials (all of them for a single trial).
+ * parameters that differ between its trials (all of them for a single trial); a PBT trial
+ * shows the settings it trains with now.
  */
 export function formatRankingTable(metric: string, goal: Sweep__Output['goal'], ranked: RankedTrial[]): string {
-  const params = ranked.map((r) => parseParams(r.trial.paramsJson));
+  const params = ranked.map((r) => currentSettings(r.trial));
   const shown = varyingKeys(params);
   const rows = ranked.map((r, i) => [
     r.rank === null ? '-' : String(r.rank),

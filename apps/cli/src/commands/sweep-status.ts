@@ -67,6 +67,9 @@ export const sweepStatusCommand: Command = {
           (shownTo < sweep.totalTrials ? `; the next ones: --offset ${shownTo}` : ''),
       );
     }
+    if (best && best.schedule.length > 0) {
+      lines.push('', `schedule of the best trial ${best.id} (PBT):`, format.formatSchedule(best.schedule, Number(best.step)));
+    }
     const withErrors = sweep.trials.filter((t) => t.error);
     if (withErrors.length > 0) lines.push('', ...withErrors.map((t) => `${t.id} (${format.stateName(t.state)}): ${t.error}`));
     console.log(lines.join('\n'));
