@@ -69,6 +69,12 @@ test('a bad sweep spec is refused naming the key at fault, and nothing is writte
     ['negative steps', JSON.stringify({ ...good, train: { ...(good.train as object), steps: -5 } }), /: train\.steps: .*got -5/],
     ['unknown metric', JSON.stringify({ ...good, metric: { name: 'accuracy!', goal: 'maximize' } }), /: metric\.name: must be one of .*\(got "accuracy!"\)/],
     ['broken YAML', 'name: [unclosed\nmethod: grid\n', /: spec: not valid YAML or JSON at line 2/],
+    ['unknown scheduler type', JSON.stringify({ ...good, run_cap: 1, scheduler: { type: 'pb2', interval: 10, mutations: { lr: { factors: [2] } } } }), /: scheduler\.type: must be one of pbt \(got "pb2"\)/],
+    [
+      'mutation of the architecture',
+      JSON.stringify({ ...good, run_cap: 1, train: { ...(good.train as object), checkpointEvery: 5 }, scheduler: { type: 'pbt', interval: 5, mutations: { 'latent.continuous': { values: [8, 10] } } } }),
+      /: scheduler\.mutations\.latent\.continuous: cannot be perturbed/,
+    ],
   ];
   await changesNothing(async () => {
     for (const [what, text, message] of cases) {
