@@ -508,7 +508,10 @@ describe('coordinator HTTP', () => {
     assert.match(metrics, new RegExp(`jvae_trial_step\\{sweep="${sweepId}",trial="${trial}"\\} 10`));
     assert.match(metrics, /jvae_queue_jobs\{state="waiting"\} \d+/);
     assert.deepEqual(await (await fetch(url('/healthz'))).json(), { ok: true });
-    assert.match(await (await fetch(url('/'))).text(), /<canvas id="loss">/);
+    const page = await (await fetch(url('/'))).text();
+    assert.match(page, /<canvas id="loss">/);
+    // The PBT schedule panel ships hidden: a sweep without a schedule looks as it did before PBT.
+    assert.match(page, /<div id="schedule" class="schedule" hidden>/);
 
     assert.equal((await fetch(url('/queues'))).status, 401);
     const board = await fetch(url(`/queues?token=${TOKEN}`));
