@@ -140,8 +140,15 @@ describe('PbtScheduler', () => {
     assert.deepEqual((await store.getTrialsById(ids)).map((t) => t.pbtStep), [0, 0, 0, 0]);
     await evaluate(pbt, d, 10, 4);
     const decided = await store.getTrialsById(ids);
-    assert.deepEqual(decided.map((t) => t.pbtStep), [10, 10, 10, 10], 'all decided once the last one is measured');
-    assert.deepEqual(decided.map((t) => t.lineage.length), [0, 0, 0, 0], 'the worst (d) has no checkpoint to give: none was stored');
+    assert.deepEqual(decided.map((t) => t.pbtStep), [10, 10, 10, 0], 'decided once the last one is measured; the worst waits for its donor');
+    assert.deepEqual(decided.map((t) => t.lineage.length), [0, 0, 0, 0], 'the donor (a) has not stored its checkpoint of step 10 yet');
+    // The donor's checkpoint of the interval arrives (the scheduler applies its checkpoint event).
+    await checkpointAt(a, 10);
+    const donor = await store.requireTrial(a);
+    await pbt.checkpointStored(await store.requireSweep(donor.sweepId), donor, 10);
+    const worst = await store.requireTrial(d);
+    assert.deepEqual(worst.lineage.map((e) => [e.from, e.step, e.decidedAt]), [[a, 10, 10]]);
+    assert.equal(worst.pbtStep, 10);
     await store.transitionTrial(a, ['queued'], 'running', { workers: ['w'] });
     assert.equal(await store.stopRequest(a), null, 'a new attempt clears the pause');
   });

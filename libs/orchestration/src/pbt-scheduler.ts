@@ -1,5 +1,6 @@
 import type { CheckpointRecord, SweepRecord, SweepStore, TrialRecord } from '@jvae/store';
 import {
+  awaitsDonorCheckpoint,
   donorCheckpoint,
   inheritSchedule,
   pbtDecision,
@@ -26,7 +27,9 @@ const GONE = new Set(['failed', 'cancelled', 'stopped']);
  * of its interval steps, its value there is recorded beside the population's (the rung record
  * ASHA uses). Once every member still in the population has a value at that step, each is
  * decided, once per step, against all of them:
- * - one in the bottom quantile exploits one of the top: the donor's checkpoint is copied into a
+ * - one in the bottom quantile exploits one of the top, once the donor has stored its checkpoint
+ *   of that step (the donor's checkpoint event decides what waited for it): the donor's
+ *   checkpoint is copied into a
  *   checkpoint of its own (so that the donor's eviction of old checkpoints cannot take it away),
  *   and the trial takes it with the donor's config, perturbed (pure: planExploit), its lineage
  *   and schedule in one store step; queued, it resumes from there, running, its worker queues
@@ -45,17 +48,32 @@ export class PbtScheduler {
     private readonly log: (line: string) => void,
   ) {}
 
+  /** An evaluation of the trial at `step`. */
   async apply(sweep: SweepRecord, trial: TrialRecord, step: number, value: number): Promise<void> {
-    const rung = trial.rungs.filter((r) => r <= step).at(-1);
+    const rung = lastRung(trial, step);
     if (rung === undefined || rung <= trial.pbtStep) return;
     await this.store.recordRung(sweep.id, rung, trial.id, value);
-    const measured = await this.store.rungValues(sweep.id, rung);
-    const standings = (await this.store.trialStandings(sweep.id)).filter((s) => !GONE.has(s.state));
-    if (standings.every((s) => s.id in measured)) return this.decideAll(sweep, rung, measured);
+    if (await this.decideIfMeasured(sweep, rung)) return;
+    const standings = await this.store.trialStandings(sweep.id);
     const members = standings.map((s) => ({ trialId: s.id, state: s.state, step: s.step }));
     if (yieldsToPopulation(trial.id, rung, members) && (await this.store.requestStop(trial.id, 'pause'))) {
       this.log(`PBT pauses ${trial.id} at step ${rung} for the members behind it`);
     }
+  }
+
+  /** A checkpoint of the trial stored at `step`: exploits that waited for it as a donor's are decided now. */
+  async checkpointStored(sweep: SweepRecord, trial: TrialRecord, step: number): Promise<void> {
+    const rung = lastRung(trial, step);
+    if (rung !== undefined) await this.decideIfMeasured(sweep, rung);
+  }
+
+  /** Decides at `rung` if every member still in the population has been measured there; returns whether it had. */
+  private async decideIfMeasured(sweep: SweepRecord, rung: number): Promise<boolean> {
+    const measured = await this.store.rungValues(sweep.id, rung);
+    const standings = (await this.store.trialStandings(sweep.id)).filter((s) => !GONE.has(s.state));
+    if (!standings.every((s) => s.id in measured)) return false;
+    await this.decideAll(sweep, rung, measured);
+    return true;
   }
 
   /** Decides every member measured at `rung` that was not decided there yet, in index order. */
@@ -66,18 +84,22 @@ export class PbtScheduler {
     for (const trial of trials.sort((a, b) => a.index - b.index)) {
       if (trial.pbtStep >= rung || GONE.has(trial.state) || trial.state === 'completed') continue;
       const decision = pbtDecision({ trialId: trial.id, step: rung, population, goal: sweep.metric.goal, quantile: pbt.quantile, seed: sweep.spec.seed });
-      if (decision.action === 'exploit' && (await this.exploit(sweep, pbt, trial, rung, decision.from))) continue;
-      await this.store.advancePbtStep(trial.id, rung);
+      const outcome = decision.action === 'exploit' ? await this.exploit(sweep, pbt, trial, rung, decision.from) : 'none';
+      if (outcome === 'none') await this.store.advancePbtStep(trial.id, rung);
     }
   }
 
-  /** Applies the exploit; false when the donor has no checkpoint to give (the trial then goes on as it is). */
-  private async exploit(sweep: SweepRecord, pbt: PbtSpec, trial: TrialRecord, rung: number, donorId: string): Promise<boolean> {
+  /**
+   * Applies the exploit: 'done' (or found decided meanwhile); 'wait' for the donor's checkpoint
+   * of the step; 'none' when the donor has no checkpoint to give (the trial goes on as it is).
+   */
+  private async exploit(sweep: SweepRecord, pbt: PbtSpec, trial: TrialRecord, rung: number, donorId: string): Promise<'done' | 'wait' | 'none'> {
     const donor = await this.store.requireTrial(donorId);
+    if (awaitsDonorCheckpoint(donor, rung)) return 'wait';
     const source = donorCheckpoint(await this.store.listCheckpoints(donorId), rung, donor.totalSteps);
     if (!source) {
-      this.log(`PBT: ${trial.id} would exploit ${donorId} at step ${rung}, which has no checkpoint to continue from yet`);
-      return false;
+      this.log(`PBT: ${trial.id} would exploit ${donorId} at step ${rung}, which has no checkpoint to continue from`);
+      return 'none';
     }
     const plan = planExploit({ trialId: trial.id, step: rung, seed: sweep.spec.seed, donorConfig: donor.config, scheduler: pbt });
     const copy = await this.checkpoints.copy(source, trial.id);
@@ -96,11 +118,16 @@ export class PbtScheduler {
       });
     if (!result.applied) {
       await this.checkpoints.remove([copy]);
-      return true;
+      return 'done';
     }
     await this.checkpoints.remove(result.dropped);
     const changes = Object.entries(plan.changes).map(([path, c]) => `${path} ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`);
     this.log(`PBT: ${trial.id} at step ${rung} continues from ${donorId}'s checkpoint of step ${source.step} (${changes.join(', ')})`);
-    return true;
+    return 'done';
   }
+}
+
+/** The trial's last PBT interval step at or before `step`. */
+function lastRung(trial: TrialRecord, step: number): number | undefined {
+  return trial.rungs.filter((r) => r <= step).at(-1);
 }

@@ -60,6 +60,7 @@ export class SweepScheduler {
   /** Applies one event; exposed so that its effect can be tested without the stream. */
   async apply(event: StoreEvent): Promise<void> {
     if (event.type === 'eval') await this.applyEval(event.trialId, event.step, event.values);
+    else if (event.type === 'checkpoint') await this.applyCheckpoint(event.trialId, event.step);
     else if (event.type === 'trial' && isTerminalTrialState(event.state)) {
       await this.options.supply.fill(event.sweepId);
       await this.store.markSweepFinished(event.sweepId);
@@ -111,6 +112,14 @@ export class SweepScheduler {
     if (!sweep) return;
     if (sweep.spec.scheduler) await this.pbt.apply(sweep, trial, step, value);
     else if (sweep.spec.early_terminate) await this.applyAsha(sweep, trial, step, value);
+  }
+
+  /** A stored checkpoint: in a PBT sweep, exploits waiting for it as a donor's can go ahead. */
+  private async applyCheckpoint(trialId: string, step: number): Promise<void> {
+    const trial = await this.store.getTrial(trialId);
+    if (!trial || trial.rungs.length === 0) return;
+    const sweep = await this.store.getSweep(trial.sweepId);
+    if (sweep?.spec.scheduler) await this.pbt.checkpointStored(sweep, trial, step);
   }
 
   /**

@@ -47,6 +47,7 @@ export {
   type PbtStanding,
 } from './pbt.js';
 export {
+  awaitsDonorCheckpoint,
   donorCheckpoint,
   inheritSchedule,
   pbtIntervals,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveTrainConfig } from '@jvae/model/config';
-import { donorCheckpoint, inheritSchedule, pbtIntervals, planExploit, scheduleSegment, scheduleSettingPaths } from './pbt-schedule.js';
+import { awaitsDonorCheckpoint, donorCheckpoint, inheritSchedule, pbtIntervals, planExploit, scheduleSegment, scheduleSettingPaths } from './pbt-schedule.js';
 
 const base = resolveTrainConfig({ preset: 'mnist', steps: 400, seed: 11, capacity: { continuous: { max: 5, gamma: 30 } } });
 
@@ -96,5 +96,20 @@ describe('donorCheckpoint', () => {
     assert.equal(donorCheckpoint(kept(300, 400), 350, 400)?.id, 'c300');
     assert.equal(donorCheckpoint(kept(400), 300, 400), null);
     assert.equal(donorCheckpoint(kept(), 300, 400), null);
+  });
+});
+
+describe('awaitsDonorCheckpoint', () => {
+  it('waits while a live donor has stored nothing at or past the interval step', () => {
+    assert.equal(awaitsDonorCheckpoint({ state: 'running', checkpointStep: 100 }, 200), true);
+    assert.equal(awaitsDonorCheckpoint({ state: 'queued' }, 200), true);
+    assert.equal(awaitsDonorCheckpoint({ state: 'running', checkpointStep: 200 }, 200), false);
+    assert.equal(awaitsDonorCheckpoint({ state: 'running', checkpointStep: 300 }, 200), false);
+  });
+
+  it('never for a donor that trains no more', () => {
+    for (const state of ['completed', 'failed', 'cancelled', 'stopped'] as const) {
+      assert.equal(awaitsDonorCheckpoint({ state, checkpointStep: 100 }, 200), false, state);
+    }
   });
 });

@@ -2,6 +2,7 @@ import { createRng, hashSeed } from '@jvae/rng';
 import { getByPath, resolveTrainConfig, type TrainConfig } from '@jvae/model/config';
 import { explore, type Exploration } from './pbt.js';
 import type { ParamValue, PbtSpec, SweepSpec } from './spec.js';
+import type { TrialState } from './states.js';
 
 /**
  * What a PBT trial's weights were trained with, step by step. A trial that exploits another
@@ -80,6 +81,15 @@ export function planExploit(input: {
   const random = createRng(hashSeed(input.seed, 'pbt-explore', input.trialId, input.step));
   const { params, changes } = explore(current, mutations, random);
   return { config: resolveTrainConfig(input.donorConfig, params), changes };
+}
+
+/**
+ * Whether an exploit waits for the donor's checkpoint of the interval step rather than continue
+ * from an older one: while the donor is queued or running and has stored none at or past that
+ * step, one is on its way (written at the step, uploaded in the background).
+ */
+export function awaitsDonorCheckpoint(donor: { state: TrialState; checkpointStep?: number }, rung: number): boolean {
+  return (donor.state === 'queued' || donor.state === 'running') && (donor.checkpointStep ?? -1) < rung;
 }
 
 /**
