@@ -5,9 +5,9 @@ import { isTransient, retryWithBackoff } from './retry-with-backoff.js';
 
 const failure = (code: status) => Object.assign(new Error(`code ${code}`), { code });
 
-test('unreachable, slow, and full or failing storage are transient; refusals and other errors are not', () => {
-  for (const code of [status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED]) assert.ok(isTransient(failure(code)), String(code));
-  for (const code of [status.INVALID_ARGUMENT, status.FAILED_PRECONDITION, status.NOT_FOUND, status.INTERNAL, status.CANCELLED]) {
+test('unreachable, slow, a coordinator shutting down, and full or failing storage are transient; refusals and other errors are not', () => {
+  for (const code of [status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.CANCELLED, status.RESOURCE_EXHAUSTED]) assert.ok(isTransient(failure(code)), String(code));
+  for (const code of [status.INVALID_ARGUMENT, status.FAILED_PRECONDITION, status.NOT_FOUND, status.INTERNAL]) {
     assert.ok(!isTransient(failure(code)), String(code));
   }
   for (const other of [new Error('x'), null, undefined, { code: 'ENOSPC' }]) assert.ok(!isTransient(other));
@@ -35,6 +35,24 @@ test('transient failures are retried with growing delays; anything else is throw
       throw refused;
     }),
     (err) => err === refused,
+  );
+  assert.equal(calls, 1);
+});
+
+test('a call this side cancels is not retried: it ends with the signal’s reason', async () => {
+  const controller = new AbortController();
+  const reason = new Error('shutting down');
+  let calls = 0;
+  await assert.rejects(
+    retryWithBackoff(
+      async () => {
+        calls++;
+        controller.abort(reason);
+        throw failure(status.CANCELLED);
+      },
+      { signal: controller.signal, initialDelayMs: 1 },
+    ),
+    (err) => err === reason,
   );
   assert.equal(calls, 1);
 });

@@ -3,10 +3,11 @@ import { status } from '@grpc/grpc-js';
 
 /**
  * gRPC codes after which the same call may succeed later: the coordinator could not be
- * reached or did not answer in time, or its artifact store is full or failing (it keeps
- * nothing of a call it answers so).
+ * reached or did not answer in time, cancelled the call (it is shutting down: a call this side
+ * cancels ends with its signal's reason instead), or its artifact store is full or failing (it
+ * keeps nothing of a call it answers so).
  */
-const TRANSIENT = new Set<number>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED]);
+const TRANSIENT = new Set<number>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.CANCELLED, status.RESOURCE_EXHAUSTED]);
 
 export function isTransient(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
