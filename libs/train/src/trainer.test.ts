@@ -57,6 +57,26 @@ test('training 2N steps equals training N, checkpointing, resuming and training 
   assert.notDeepEqual(straight.state.weights, first.state.weights);
 });
 
+test('resumed with a changed capacity schedule (a PBT exploit), C(t) continues from the step reached: the ramp does not restart', async () => {
+  const ramp = { min: 0, max: 5, iters: 100, gamma: 30 };
+  const dir = join(root, 'exploit');
+  await train({ steps: 40, capacity: { continuous: ramp, discrete: ramp } }, { checkpointDir: dir });
+  const trainer = await Trainer.open(smallConfig({ steps: 44, capacity: { continuous: { ...ramp, max: 20 }, discrete: { ...ramp, iters: 200 } } }), dataset, {
+    backend: 'wasm',
+    resume: await readCheckpoint(dir),
+  });
+  try {
+    await trainer.run();
+    const metrics = await trainer.evaluate();
+    assert.equal(metrics.step, 44);
+    // C(t) = min + (max − min) · t / iters at the global step, with the new settings.
+    assert.ok(Math.abs(metrics.capacityCont - (20 * 44) / 100) < 1e-6, `continuous ${metrics.capacityCont}`);
+    assert.ok(Math.abs(metrics.capacityDisc - (5 * 44) / 200) < 1e-6, `discrete ${metrics.capacityDisc}`);
+  } finally {
+    await trainer.close();
+  }
+});
+
 test('progress reports the loss from its terms and the schedules', async () => {
   const { progress } = await train({ steps: 2, 'capacity.continuous.iters': 10, 'capacity.continuous.max': 5 });
   const [p1, p2] = progress;
