@@ -145,6 +145,8 @@ export class TrialAttempt {
         ...(this.deps.backend === undefined ? {} : { backend: this.deps.backend }),
         ...(this.sharded ? { rank: this.gang!.rank, world: this.gang!.world, reducer: this.gang!.reducer } : {}),
         resume,
+        // Uploads, heartbeats and the job's lock need the event loop while a step computes.
+        freeMainThread: true,
         trialId: this.trial.id,
         signal: this.signal,
         onProgress: (progress) => (leads ? this.onProgress(progress) : this.followStop(progress.step)),

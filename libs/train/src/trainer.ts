@@ -66,6 +66,11 @@ export interface TrainerOptions {
   world?: number;
   /** Required when world > 1. */
   reducer?: GradientReducer;
+  /**
+   * Keep the caller's event loop free while a step computes (one thread included): set by a
+   * worker, whose checkpoint uploads, heartbeats and job lock go on during training.
+   */
+  freeMainThread?: boolean;
   /** Continue from this checkpoint (same seed and architecture). */
   resume?: CheckpointState;
   /** Where checkpoints are written every config.checkpointEvery steps and at the end. */
@@ -141,6 +146,7 @@ export class Trainer {
         parameters: model.size,
         maxImages: largestShard.end,
         asyncKlReduction: world > 1,
+        freeMainThread: options.freeMainThread ?? false,
       });
       try {
         return new Trainer(config, dataset, options, model, pool, backend, rank, world);

@@ -19,7 +19,7 @@ export interface ComputePoolOptions {
   config: TrainConfig;
   /** The concrete backend every thread activates (as selected by the trainer). */
   backend: string;
-  /** Compute threads; 1 runs in-process unless `asyncKlReduction`, more run in worker threads. */
+  /** Compute threads; 1 runs in-process unless `asyncKlReduction` or `freeMainThread`, more run in worker threads. */
   threads: number;
   /** Model parameter count: the length of the weight and gradient regions. */
   parameters: number;
@@ -30,6 +30,11 @@ export interface ComputePoolOptions {
    * in worker threads, so even one thread runs in a worker.
    */
   asyncKlReduction?: boolean;
+  /**
+   * Run even one thread in a worker thread, so that the caller's event loop is never blocked for
+   * a whole pass: a worker process uploads checkpoints and heartbeats while it trains.
+   */
+  freeMainThread?: boolean;
 }
 
 /** The global-batch facts a gradient pass needs, besides the slice. */
@@ -110,13 +115,13 @@ export class ComputePool {
   }
 
   static async open(options: ComputePoolOptions): Promise<ComputePool> {
-    const { config, backend, threads, parameters, maxImages, asyncKlReduction = false } = options;
+    const { config, backend, threads, parameters, maxImages, asyncKlReduction = false, freeMainThread = false } = options;
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
     const weights = sharedFloats(parameters);
     const images = sharedFloats(maxImages * config.imageSize * config.imageSize);
     const grads = Array.from({ length: threads }, () => sharedFloats(parameters));
     const exchange = KlExchange.create();
-    if (threads === 1 && !asyncKlReduction) {
+    if (threads === 1 && !asyncKlReduction && !freeMainThread) {
       const computer = ShardComputer.create(config, { weights, images, grads: grads[0] });
       return new ComputePool([inProcessThread(computer, exchange)], exchange, false, { weights, images, grads });
     }
