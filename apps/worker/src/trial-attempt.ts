@@ -6,6 +6,7 @@ import { resolveTrainConfig, type TrainConfig } from '@jvae/model/config';
 import type { SweepStore, TrialRecord } from '@jvae/store';
 import {
   Trainer,
+  checkpointsBeforeEnd,
   isEvalStep,
   readCheckpoint,
   type CheckpointState,
@@ -145,8 +146,8 @@ export class TrialAttempt {
         ...(this.deps.backend === undefined ? {} : { backend: this.deps.backend }),
         ...(this.sharded ? { rank: this.gang!.rank, world: this.gang!.world, reducer: this.gang!.reducer } : {}),
         resume,
-        // Uploads, heartbeats and the job's lock need the event loop while a step computes.
-        freeMainThread: true,
+        // Checkpoints uploaded while it trains on need the event loop while a step computes.
+        freeMainThread: leads && checkpointsBeforeEnd(config),
         trialId: this.trial.id,
         signal: this.signal,
         onProgress: (progress) => (leads ? this.onProgress(progress) : this.followStop(progress.step)),

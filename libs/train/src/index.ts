@@ -8,7 +8,7 @@ export type {
   TrainResult,
 } from './trainer.js';
 export { TrainingError } from './training-error.js';
-export { isEvalStep } from './training-schedule.js';
+export { checkpointsBeforeEnd, isEvalStep } from './training-schedule.js';
 export { evaluate } from './evaluation.js';
 export type { EvalMetrics, EvaluateOptions } from './evaluation.js';
 export { checkpointModel, evaluateCheckpoint, traverseCheckpoint } from './evaluate-checkpoint.js';

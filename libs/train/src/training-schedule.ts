@@ -17,3 +17,8 @@ export function isEvalStep(config: Schedule, step: number): boolean {
 export function isCheckpointStep(config: Schedule, step: number): boolean {
   return onSchedule(step, config.steps, config.checkpointEvery);
 }
+
+/** Whether a run writes checkpoints before its last step (which are then uploaded while it trains on). */
+export function checkpointsBeforeEnd(config: Schedule): boolean {
+  return config.checkpointEvery > 0 && config.checkpointEvery < config.steps;
+}
