@@ -1,4 +1,4 @@
-import type { CheckpointRecord, SweepRecord, SweepStore, TrialRecord } from '@jvae/store';
+import type { CheckpointRecord, SweepRecord, SweepStore, TrialRecord, TrialStanding } from '@jvae/store';
 import {
   awaitsDonorCheckpoint,
   donorCheckpoint,
@@ -53,8 +53,8 @@ export class PbtScheduler {
     const rung = lastRung(trial, step);
     if (rung === undefined || rung <= trial.pbtStep) return;
     await this.store.recordRung(sweep.id, rung, trial.id, value);
-    if (await this.decideIfMeasured(sweep, rung)) return;
     const standings = await this.store.trialStandings(sweep.id);
+    if (await this.decideIfMeasured(sweep, rung, standings)) return;
     const members = standings.map((s) => ({ trialId: s.id, state: s.state, step: s.step }));
     if (yieldsToPopulation(trial.id, rung, members) && (await this.store.requestStop(trial.id, 'pause'))) {
       this.log(`PBT pauses ${trial.id} at step ${rung} for the members behind it`);
@@ -64,14 +64,13 @@ export class PbtScheduler {
   /** A checkpoint of the trial stored at `step`: exploits that waited for it as a donor's are decided now. */
   async checkpointStored(sweep: SweepRecord, trial: TrialRecord, step: number): Promise<void> {
     const rung = lastRung(trial, step);
-    if (rung !== undefined) await this.decideIfMeasured(sweep, rung);
+    if (rung !== undefined) await this.decideIfMeasured(sweep, rung, await this.store.trialStandings(sweep.id));
   }
 
   /** Decides at `rung` if every member still in the population has been measured there; returns whether it had. */
-  private async decideIfMeasured(sweep: SweepRecord, rung: number): Promise<boolean> {
+  private async decideIfMeasured(sweep: SweepRecord, rung: number, standings: readonly TrialStanding[]): Promise<boolean> {
     const measured = await this.store.rungValues(sweep.id, rung);
-    const standings = (await this.store.trialStandings(sweep.id)).filter((s) => !GONE.has(s.state));
-    if (!standings.every((s) => s.id in measured)) return false;
+    if (!standings.every((s) => GONE.has(s.state) || s.id in measured)) return false;
     await this.decideAll(sweep, rung, measured);
     return true;
   }
